@@ -1,0 +1,151 @@
+"""The commands through typer's CliRunner, asserting on parsed JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import Cli, VaultFactory
+
+FILES: dict[str, str | bytes] = {
+    "Home.md": "# Home\nSee [[Cohere]] and [[Models/BERT|the BERT note]].\n#hub\n",
+    "Orgs/Cohere.md": (
+        "---\ntags: [org/company]\naliases: [Cohere AI]\n---\n"
+        "Cohere builds models like [[Command]] and [[Gemeni]].\n"
+    ),
+    "Models/BERT.md": (
+        "---\ntags:\n  - model/open\n---\n# BERT\nBy [[Google]]. ![[diagram.png]]\n"
+        "Back to [[#BERT]] and [[BERT]].\n"
+    ),
+    "Models/Gemini.md": "A model. #model/closed #Model\n",
+    "Google.md": "Links [[Cohere]] twice: [[cohere#History]].\n```\n[[NotALink]]\n```\n",
+    "Lonely.md": "Nothing here. #inbox\n",
+    "Outbound.md": "Only out: [[Google]]\n",
+    "diagram.png": b"\x89PNG\r\n\x1a\n",
+    "a/Dup.md": "one\n",
+    "b/Dup.md": "two\n",
+}
+
+
+@pytest.fixture
+def vault(make_vault: VaultFactory) -> str:
+    return str(make_vault(FILES))
+
+
+def test_backlinks_by_name_path_and_alias(cli: Cli, vault: str) -> None:
+    items = cli.json("backlinks", "cohere", "--vault", vault)
+    assert [(b["source"], b["line"], b["column"]) for b in items] == [
+        ("Google.md", 1, 7), ("Google.md", 1, 25), ("Home.md", 2, 5)]
+    first = items[0]
+    assert first["text"] == "[[Cohere]]"
+    assert first["context"] == "Links [[Cohere]] twice: [[cohere#History]]."
+    assert set(first) >= {"source", "line", "column", "text", "context"}
+    assert cli.json("backlinks", "Orgs/Cohere.md", "--vault", vault) == items
+    assert cli.json("backlinks", "Cohere AI", "--vault", vault) == items
+
+
+def test_backlinks_skip_self_links_and_include_embeds(cli: Cli, vault: str) -> None:
+    assert [b["source"] for b in cli.json("backlinks", "BERT", "--vault", vault)] == ["Home.md"]
+    embeds = cli.json("backlinks", "diagram.png", "--vault", vault)
+    assert [(b["source"], b["line"], b["column"], b["text"]) for b in embeds] == [
+        ("Models/BERT.md", 6, 16, "![[diagram.png]]")]
+
+
+def test_unknown_note_is_a_usage_error_with_suggestions(cli: Cli, vault: str) -> None:
+    result = cli("backlinks", "Gemni", "--vault", vault, code=2)
+    assert result.stdout == ""
+    assert "Gemini" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ambiguous_note_lists_candidates(cli: Cli, vault: str) -> None:
+    result = cli("backlinks", "Dup", "--vault", vault, code=2)
+    assert "a/Dup.md" in result.stderr and "b/Dup.md" in result.stderr
+    assert cli.json("backlinks", "b/Dup", "--vault", vault) == []
+
+
+def test_links_outgoing(cli: Cli, vault: str) -> None:
+    items = cli.json("links", "Models/BERT", "--vault", vault)
+    assert [(o["line"], o["column"], o["text"], o["target"], o["resolved"], o["embed"])
+            for o in items] == [
+        (6, 4, "[[Google]]", "Google", "Google.md", False),
+        (6, 16, "![[diagram.png]]", "diagram.png", "diagram.png", True),
+        (7, 9, "[[#BERT]]", "", "Models/BERT.md", False),
+        (7, 23, "[[BERT]]", "BERT", "Models/BERT.md", False),
+    ]
+
+
+def test_orphans_and_isolated(cli: Cli, vault: str) -> None:
+    orphans = [o["path"] for o in cli.json("orphans", "--vault", vault)]
+    # BERT's links to itself do not count; Outbound links out but nothing links to it.
+    assert orphans == ["Home.md", "Lonely.md", "Models/Gemini.md", "Outbound.md",
+                       "a/Dup.md", "b/Dup.md"]
+    isolated = [o["path"] for o in cli.json("orphans", "--isolated", "--vault", vault)]
+    assert isolated == ["Lonely.md", "Models/Gemini.md", "a/Dup.md", "b/Dup.md"]
+
+
+def test_unresolved_with_suggestions(cli: Cli, vault: str) -> None:
+    items = cli.json("unresolved", "--vault", vault)
+    assert [(u["source"], u["line"], u["column"], u["target"]) for u in items] == [
+        ("Orgs/Cohere.md", 5, 27, "Command"), ("Orgs/Cohere.md", 5, 43, "Gemeni")]
+    gemeni = items[1]
+    assert gemeni["text"] == "[[Gemeni]]"
+    assert gemeni["embed"] is False
+    assert gemeni["suggestions"][0] == "Gemini"
+    assert len(gemeni["suggestions"]) <= 3
+
+
+def test_tags_count_notes_with_nested_tags(cli: Cli, vault: str) -> None:
+    counts = {t["tag"]: t["count"] for t in cli.json("tags", "--vault", vault)}
+    assert counts == {"model": 2, "model/open": 1, "model/closed": 1, "org": 1,
+                      "org/company": 1, "hub": 1, "inbox": 1}
+    tagged = [n["path"] for n in cli.json("tags", "#model", "--vault", vault)]
+    assert tagged == ["Models/BERT.md", "Models/Gemini.md"]
+    assert [n["path"] for n in cli.json("tags", "MODEL/open", "--vault", vault)] == [
+        "Models/BERT.md"]
+
+
+def test_stats(cli: Cli, vault: str) -> None:
+    s = cli.json("stats", "--vault", vault)
+    assert (s["notes"], s["attachments"], s["unresolved"]) == (9, 1, 2)
+    assert s["links"] == s["resolved"] + s["unresolved"]
+    assert s["most_linked"][0] == {"path": "Orgs/Cohere.md", "count": 3}
+
+
+def test_index_json_counts_and_human_output(cli: Cli, vault: str) -> None:
+    first = cli.json("index", "--vault", vault)
+    assert (first["added"], first["modified"], first["removed"]) == (10, 0, 0)
+    assert set(first) >= {"added", "modified", "removed", "unchanged", "seconds"}
+    again = cli.json("index", "--vault", vault)
+    assert (again["added"], again["unchanged"]) == (0, 10)
+    rebuilt = cli.json("index", "--rebuild", "--vault", vault)
+    assert rebuilt["added"] == 10
+    assert "10 added" in cli("index", "--rebuild", "--vault", vault).stderr
+
+
+def test_human_tables_render(cli: Cli, vault: str) -> None:
+    out = cli("unresolved", "--vault", vault).stdout
+    assert "Orgs/Cohere.md:5:43" in out and "[[Gemini]]" in out
+    assert "Cohere" in cli("stats", "--vault", vault).stdout
+
+
+def test_vault_discovery_from_env_and_parents(cli: Cli, vault: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VAULTKIT_VAULT", vault)
+    assert len(cli.json("unresolved")) == 2
+    monkeypatch.delenv("VAULTKIT_VAULT")
+    monkeypatch.chdir(Path(vault) / "Models")
+    assert len(cli.json("unresolved")) == 2
+
+
+def test_missing_vault_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("orphans", "--vault", str(tmp_path / "nope"), code=3)
+    assert "vault folder not found" in result.stderr
+
+
+def test_json_stdout_is_only_json(cli: Cli, make_vault: VaultFactory) -> None:
+    root = make_vault({"Bad.md": "---\nkey: [unclosed\n---\n[[X]]\n"})
+    result = cli("unresolved", "--vault", str(root), "--json")
+    assert result.stdout.lstrip().startswith("[")
+    assert "bad-frontmatter" in result.stderr

@@ -1,0 +1,155 @@
+"""The incremental index: only changed files are re-read; links follow files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import vaultkit.refresh as refresh_mod
+from vaultkit.vault import Vault
+
+from .conftest import VaultFactory
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records the path of every note the refresh parses."""
+    seen: list[str] = []
+    real = refresh_mod.parse_note
+
+    def spy(path: str, text: str):  # type: ignore[no-untyped-def]
+        seen.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(refresh_mod, "parse_note", spy)
+    return seen
+
+
+def bump(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_touching_one_file_rereads_only_that_file(make_vault: VaultFactory,
+                                                  parsed: list[str]) -> None:
+    root = make_vault({f"n{i}.md": f"[[n{i + 1}]]\n" for i in range(20)})
+    with Vault.open(root) as v:
+        assert len(parsed) == 20
+        parsed.clear()
+        assert not v.refresh().changed
+        assert parsed == []
+        bump(root / "n3.md")
+        stats = v.refresh()
+        assert (stats.added, stats.modified, stats.removed, stats.unchanged) == (0, 1, 0, 19)
+        assert parsed == ["n3.md"]
+
+
+def test_new_file_fixes_links_and_deleting_breaks_them(make_vault: VaultFactory,
+                                                        parsed: list[str]) -> None:
+    root = make_vault({"a.md": "[[Gemini]] [[Other]]\n", "b/c.md": "![[gemini]]\n",
+                       "Other.md": ""})
+    with Vault.open(root) as v:
+        assert {u.target for u in v.unresolved()} == {"Gemini", "gemini"}
+        parsed.clear()
+        (root / "Models").mkdir()
+        (root / "Models" / "Gemini.md").write_text("A model.\n")
+        stats = v.refresh()
+        assert parsed == ["Models/Gemini.md"]  # a.md and b/c.md are not re-read
+        assert {(f.source, f.text) for f in stats.fixed} == {
+            ("a.md", "[[Gemini]]"), ("b/c.md", "![[gemini]]")}
+        assert v.unresolved() == []
+        assert [b.source for b in v.backlinks("Gemini")] == ["a.md", "b/c.md"]
+        (root / "Models" / "Gemini.md").unlink()
+        stats = v.refresh()
+        assert stats.removed == 1 and len(stats.broken) == 2
+        assert {u.target for u in v.unresolved()} == {"Gemini", "gemini"}
+
+
+def test_closer_file_takes_over_resolution(make_vault: VaultFactory) -> None:
+    root = make_vault({"a/Note.md": "", "b/x.md": "[[Note]]\n"})
+    with Vault.open(root) as v:
+        assert v.links("b/x")[0].resolved == "a/Note.md"
+        (root / "b" / "Note.md").write_text("closer\n")
+        v.refresh()
+        assert v.links("b/x")[0].resolved == "b/Note.md"
+
+
+def test_edit_changes_links(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[b]]\n", "b.md": "", "c.md": ""})
+    with Vault.open(root) as v:
+        (root / "a.md").write_text("[[c]] and [[missing]]\n")
+        stats = v.refresh()
+        assert [(r.text, r.target) for r in stats.broken] == [("[[missing]]", "missing")]
+        assert v.backlinks("b") == []
+        assert [b.source for b in v.backlinks("c")] == ["a.md"]
+
+
+def test_hidden_and_index_folder_are_never_notes(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[secret]] [[index]]\n", ".obsidian/secret.md": "",
+                       ".trash/index.md": "", "drafts/.hidden.md": ""})
+    with Vault.open(root) as v:
+        assert {u.target for u in v.unresolved()} == {"secret", "index"}
+        assert v.stats().notes == 1
+        assert (root / ".vaultkit" / "index.db").exists()
+
+
+def test_excluded_files_still_resolve_but_leave_tags_and_orphans(
+        make_vault: VaultFactory) -> None:
+    root = make_vault({".obsidian/app.json": '{"userIgnoreFilters": ["Archive"]}',
+                       "Archive/old.md": "[[B]] #old\n", "Archived.md": "#old\n",
+                       "B.md": "#live\n"})
+    with Vault.open(root) as v:
+        assert [b.source for b in v.backlinks("B")] == ["Archive/old.md"]
+        assert [t.tag for t in v.tags()] == ["live"]
+        assert [o.path for o in v.orphans()] == []
+
+
+def test_changing_ignore_filters_updates_exclusion(make_vault: VaultFactory) -> None:
+    root = make_vault({"Archive/old.md": "#old\n", "B.md": "#live\n"})
+    with Vault.open(root) as v:
+        assert {t.tag for t in v.tags()} == {"old", "live"}
+        (root / ".obsidian" / "app.json").write_text('{"userIgnoreFilters": ["/^arch/"]}')
+        v.refresh()
+        assert {t.tag for t in v.tags()} == {"live"}
+
+
+def test_corrupt_index_is_rebuilt(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[b]]\n"})
+    Vault.open(root).close()
+    db = root / ".vaultkit" / "index.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    with Vault.open(root) as v:
+        assert v.notices and "rebuilding" in v.notices[0]
+        assert [u.target for u in v.unresolved()] == ["b"]
+
+
+def test_index_from_another_schema_is_rebuilt(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[b]]\n"})
+    Vault.open(root).close()
+    db = root / ".vaultkit" / "index.db"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA user_version = 999")
+    con.commit()
+    con.close()
+    with Vault.open(root) as v:
+        assert "schema" in v.notices[0]
+        assert [u.target for u in v.unresolved()] == ["b"]
+
+
+def test_parallel_parse_gives_same_index(make_vault: VaultFactory,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    files: dict[str, str | bytes] = {f"d{i % 7}/n{i}.md": f"[[n{(i * 7) % 50}]] #t{i % 3}\n"
+                                     for i in range(50)}
+    root = make_vault(files)
+    with Vault.open(root) as v:
+        serial = (v.unresolved(), v.tags(), [b.source for b in v.backlinks("n0")])
+    monkeypatch.setattr(refresh_mod, "PARALLEL_MIN_FILES", 2)
+    with Vault.open(root, refresh=False) as v:
+        stats = v.rebuild()
+        assert stats.added == 50
+        assert (v.unresolved(), v.tags(), [b.source for b in v.backlinks("n0")]) == serial

@@ -1,0 +1,210 @@
+"""YAML frontmatter: find it, load it safely, and take tags, aliases and links from it.
+
+Spec section 6. The block exists only when the text starts with ``---`` + newline and a
+later line is exactly ``---``. Loading goes through python-frontmatter's YAML handler
+with a C safe loader that also rejects duplicate keys (Obsidian's YAML library reports
+them as errors) and YAML alias bombs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import frontmatter
+import yaml
+
+from .model import Link, Problem, Tag
+
+_CLOSE = re.compile(r"\n---(?:\n|$)")
+_TAGS_KEY = re.compile(r"^tags$", re.IGNORECASE)
+_ALIASES_KEY = re.compile(r"^aliases$", re.IGNORECASE)
+MAX_ALIASES_IN_YAML = 100  # YAML "*alias" references; more is treated as an attack
+MAX_FRONTMATTER_CHARS = 1_000_000
+MAX_NODES = 20_000
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loader that refuses duplicate mapping keys."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+_HANDLER = frontmatter.default_handlers.YAMLHandler()
+
+
+def split(text: str) -> tuple[int, int] | None:
+    """(start, end) offsets of the YAML between the ``---`` lines, or None."""
+    if not text.startswith("---\n"):
+        return None
+    m = _CLOSE.search(text, 3)
+    if m is None:
+        return None
+    return 4, m.start() + 1
+
+
+@dataclass(slots=True)
+class Frontmatter:
+    data: dict[str, Any] | None
+    body_start: int  # offset of the first body character
+    tags: list[Tag]
+    aliases: list[str]
+    links: list[Link]
+    problems: list[Problem]
+
+
+def read(text: str, lines: list[int]) -> Frontmatter:
+    """Parse the frontmatter of ``text``; ``lines`` are the offsets where lines start."""
+    where = split(text)
+    if where is None:
+        return Frontmatter(None, 0, [], [], [], [])
+    start, end = where
+    body_start = text.find("\n", end)
+    body_start = len(text) if body_start == -1 else body_start + 1
+    raw = text[start:end]
+    data, problem = _load(raw)
+    fm = Frontmatter(None, body_start, [], [], [], [])
+    if problem is not None:
+        fm.problems.append(problem)
+        return fm
+    if not isinstance(data, dict):
+        if data is not None:
+            fm.problems.append(Problem("bad-frontmatter", "frontmatter is not a YAML mapping", 2))
+        return fm
+    fm.data = data
+    finder = _Finder(text, start, end, lines)
+    for key, value in data.items():
+        if isinstance(key, str) and _TAGS_KEY.match(key):
+            fm.tags.extend(_tags(value, finder.after_key(key)))
+        elif isinstance(key, str) and _ALIASES_KEY.match(key):
+            fm.aliases.extend(_aliases(value))
+    for keypath, value in _strings(data):
+        if value.startswith("[[") and value.endswith("]]") and len(value) > 4:
+            fm.links.append(_link(value, keypath, finder))
+    return fm
+
+
+def _load(raw: str) -> tuple[Any, Problem | None]:
+    if len(raw) > MAX_FRONTMATTER_CHARS:
+        return None, Problem("bad-frontmatter", "frontmatter is larger than 1 MB; ignored", 1)
+    if raw.count("*") > MAX_ALIASES_IN_YAML and raw.count("&"):
+        return None, Problem("bad-frontmatter", "too many YAML aliases; ignored", 1)
+    try:
+        return _HANDLER.load(raw, Loader=_Loader), None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        col = (mark.column + 1) if mark is not None else 1
+        what = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+        return None, Problem("bad-frontmatter", f"invalid YAML frontmatter: {what}", line, col)
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        return None, Problem("bad-frontmatter", f"invalid YAML frontmatter: {exc}", 1)
+
+
+class _Finder:
+    """Best-effort positions of values inside the frontmatter text."""
+
+    def __init__(self, text: str, start: int, end: int, lines: list[int]) -> None:
+        self.text, self.start, self.end, self.lines = text, start, end, lines
+        self.cursor: dict[str, int] = {}
+
+    def after_key(self, key: str) -> tuple[_Finder, int]:
+        m = re.search(r"^[ \t]*['\"]?" + re.escape(key) + r"['\"]?[ \t]*:",
+                      self.text[self.start : self.end], re.MULTILINE)
+        return self, self.start + (m.end() if m else 0)
+
+    def find(self, needle: str, frm: int | None = None) -> int:
+        pos = self.text.find(needle, max(frm or self.start, self.cursor.get(needle, 0)), self.end)
+        if pos == -1:
+            pos = frm if frm is not None else self.start
+        else:
+            self.cursor[needle] = pos + 1
+        return pos
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        from bisect import bisect_right
+
+        i = bisect_right(self.lines, offset) - 1
+        return i + 1, offset - self.lines[i] + 1
+
+
+def _tags(value: Any, where: tuple[_Finder, int]) -> list[Tag]:
+    finder, key_at = where
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            continue
+        name = item.strip()
+        if not name or " " in name:
+            continue
+        name = name[1:] if name.startswith("#") else name
+        if not name:
+            continue
+        line, col = finder.pos(finder.find(name, key_at))
+        out.append(Tag(name, line, col, frontmatter=True))
+    return out
+
+
+def _aliases(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if isinstance(value, list):
+        return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _strings(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key path, value) of every string in the YAML data, bounded in size."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [(prefix, data)]
+    seen: set[int] = set()
+    budget = MAX_NODES
+    while stack and budget > 0:
+        path, value = stack.pop()
+        budget -= 1
+        if isinstance(value, str):
+            out.append((path, value))
+        elif isinstance(value, (dict, list)):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            pairs = value.items() if isinstance(value, dict) else enumerate(value)
+            children = [(f"{path}.{k}" if path else str(k), v) for k, v in pairs]
+            stack.extend(reversed(children))
+    return out
+
+
+def _link(value: str, keypath: str, finder: _Finder) -> Link:
+    inner = value[2:-2]
+    bar = inner.find("|")
+    if bar > 0:
+        target, display = inner[:bar].strip(), inner[bar + 1 :].strip()
+    else:
+        target, display = inner.strip(), None
+    target = clean(target.removesuffix("\\"))
+    hash_at = target.find("#")
+    linkpath, subpath = (target, "") if hash_at < 0 else (target[:hash_at], target[hash_at:])
+    line, col = finder.pos(finder.find(value))
+    return Link(linkpath, subpath, display, value, line, col, False, "frontmatter", keypath)
+
+
+def clean(target: str) -> str:
+    """Obsidian's ``cleanString``: NBSP to space, trim, Unicode NFC."""
+    return unicodedata.normalize("NFC", target.replace("\u00a0", " ").strip())

@@ -1,0 +1,267 @@
+"""The SQLite index: schema, versioning, writes in one transaction, and read queries.
+
+The only module that touches ``sqlite3``. The file lives at ``<vault>/.vaultkit/index.db``.
+It is a cache: an index with another schema version, or one that SQLite cannot read,
+is deleted and rebuilt.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import VaultkitError
+from .model import Note
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    name_key TEXT NOT NULL,
+    is_note INTEGER NOT NULL,
+    excluded INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE INDEX files_name_key ON files(name_key);
+CREATE TABLE links (
+    src INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    target TEXT NOT NULL,
+    subpath TEXT NOT NULL,
+    display TEXT,
+    embed INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT,
+    context TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    dst INTEGER
+);
+CREATE INDEX links_src ON links(src);
+CREATE INDEX links_dst ON links(dst);
+CREATE INDEX links_name_key ON links(name_key);
+CREATE TABLE tags (
+    file INTEGER NOT NULL, name TEXT NOT NULL, lower TEXT NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL, frontmatter INTEGER NOT NULL
+);
+CREATE INDEX tags_file ON tags(file);
+CREATE INDEX tags_lower ON tags(lower);
+CREATE TABLE headings (
+    file INTEGER NOT NULL, text TEXT NOT NULL, level INTEGER NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL
+);
+CREATE INDEX headings_file ON headings(file);
+CREATE TABLE blocks (
+    file INTEGER NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL
+);
+CREATE INDEX blocks_file ON blocks(file);
+CREATE TABLE aliases (file INTEGER NOT NULL, alias TEXT NOT NULL, lower TEXT NOT NULL);
+CREATE INDEX aliases_file ON aliases(file);
+CREATE INDEX aliases_lower ON aliases(lower);
+CREATE TABLE problems (
+    file INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL
+);
+CREATE INDEX problems_file ON problems(file);
+"""
+
+CHILD_TABLES = (
+    ("links", "src"),
+    ("tags", "file"),
+    ("headings", "file"),
+    ("blocks", "file"),
+    ("aliases", "file"),
+    ("problems", "file"),
+)
+
+
+class IndexCorrupt(VaultkitError):
+    """The index file cannot be used; the caller deletes and rebuilds it."""
+
+
+class Index:
+    """A connection to one vault's index database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.created = False
+        self.db = self._connect()
+
+    # --- opening -----------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if fresh or version == 0:
+                self._create(db)
+            elif version != SCHEMA_VERSION:
+                raise IndexCorrupt(f"index schema {version}, this vaultkit uses {SCHEMA_VERSION}")
+            else:
+                row = db.execute("PRAGMA quick_check").fetchone()
+                if row is None or row[0] != "ok":
+                    raise IndexCorrupt(f"index failed its integrity check: {row}")
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise IndexCorrupt(f"index is unreadable: {exc}") from exc
+        except IndexCorrupt:
+            db.close()
+            raise
+        return db
+
+    def _create(self, db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # no other process won
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self.created = True
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # --- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the lock is taken at once so readers never wait on us."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def file_rows(self) -> dict[str, tuple[int, int, int]]:
+        """path -> (id, mtime_ns, size) for every indexed file."""
+        return {
+            path: (fid, mtime, size)
+            for fid, path, mtime, size in self.db.execute(
+                "SELECT id, path, mtime_ns, size FROM files"
+            )
+        }
+
+    def delete_files(self, ids: Sequence[int]) -> None:
+        self.clear_children(ids)
+        self.db.executemany("DELETE FROM files WHERE id = ?", ((i,) for i in ids))
+        # links that pointed at these files are re-resolved by name by the caller
+
+    def clear_children(self, ids: Sequence[int]) -> None:
+        for table, col in CHILD_TABLES:
+            self.db.executemany(f"DELETE FROM {table} WHERE {col} = ?", ((i,) for i in ids))
+
+    def insert_file(
+        self, path: str, name_key: str, is_note: bool, excluded: bool, mtime_ns: int, size: int
+    ) -> int:
+        cur = self.db.execute(
+            "INSERT INTO files(path, name_key, is_note, excluded, mtime_ns, size)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (path, name_key, int(is_note), int(excluded), mtime_ns, size),
+        )
+        return int(cur.lastrowid or 0)
+
+    def update_file_stat(self, fid: int, mtime_ns: int, size: int) -> None:
+        self.db.execute(
+            "UPDATE files SET mtime_ns = ?, size = ? WHERE id = ?", (mtime_ns, size, fid)
+        )
+
+    def set_excluded(self, flags: Iterable[tuple[int, int]]) -> None:
+        """(excluded, id) pairs."""
+        self.db.executemany("UPDATE files SET excluded = ? WHERE id = ?", flags)
+
+    def insert_note(self, fid: int, note: Note, link_rows: list[tuple[Any, ...]]) -> None:
+        """Store what was parsed from one note. ``link_rows`` come from the caller, who
+        adds each link's context line, name key and resolution."""
+        db = self.db
+        db.executemany(
+            "INSERT INTO links(src, line, col, text, target, subpath, display, embed, kind,"
+            " key, context, name_key, dst) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            link_rows,
+        )
+        if note.tags:
+            db.executemany(
+                "INSERT INTO tags VALUES (?,?,?,?,?,?)",
+                [(fid, t.name, t.name.lower(), t.line, t.column, int(t.frontmatter))
+                 for t in note.tags],
+            )
+        if note.headings:
+            db.executemany(
+                "INSERT INTO headings VALUES (?,?,?,?,?)",
+                [(fid, h.text, h.level, h.line, h.column) for h in note.headings],
+            )
+        if note.blocks:
+            db.executemany(
+                "INSERT INTO blocks VALUES (?,?,?,?)",
+                [(fid, b.id, b.line, b.column) for b in note.blocks],
+            )
+        if note.aliases:
+            db.executemany(
+                "INSERT INTO aliases VALUES (?,?,?)",
+                [(fid, a, a.lower()) for a in note.aliases],
+            )
+        self.insert_problems(fid, [(p.code, p.message, p.line, p.column) for p in note.problems])
+
+    def insert_problems(self, fid: int, problems: list[tuple[str, str, int, int]]) -> None:
+        if problems:
+            self.db.executemany(
+                "INSERT INTO problems VALUES (?,?,?,?,?)", [(fid, *p) for p in problems]
+            )
+
+    def links_by_name(self, name_keys: Iterable[str]) -> list[tuple[Any, ...]]:
+        """(rowid, source, line, col, text, target, dst) of links with one of ``name_keys``."""
+        keys = sorted(set(name_keys))
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(
+                self.db.execute(
+                    "SELECT l.rowid, f.path, l.line, l.col, l.text, l.target, l.dst FROM links l"
+                    f" JOIN files f ON f.id = l.src WHERE l.name_key IN ({marks})",
+                    chunk,
+                )
+            )
+        return out
+
+    def set_link_dst(self, updates: Iterable[tuple[int | None, int]]) -> None:
+        """(dst, rowid) pairs."""
+        self.db.executemany("UPDATE links SET dst = ? WHERE rowid = ?", updates)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return None if row is None else row[0]

@@ -1,0 +1,234 @@
+"""The scanner: ``parse_note(path, text) -> Note``. Pure: text in, data out.
+
+An ordered list of small rules over the text after masking (see :mod:`vaultkit._mask`):
+frontmatter, then wikilinks, Markdown links, tags, headings and block ids. Positions are
+1-based; columns count characters (code points) in the file as stored. ``\\r\\n`` and
+``\\r`` line ends count as one line end; a leading byte-order mark is not a character.
+
+Choices on points the spec leaves UNCONFIRMED (docs/resolution.md lists them too):
+- links and tags inside ``%%comments%%`` are indexed (spec E11-E13, T19);
+- ``\\[[X]]`` and ``\\#tag`` are escapes: no link, no tag (W26, T17);
+- ``[x](Note With Spaces.md)`` with raw spaces is not a link (M5); reference-style links
+  are not links (M16); ``[x](www.example.com)`` is an internal link (M10);
+- ``(#tag)`` is not a tag (T12); ``**bold**#tag``, ``==hl==#tag`` and ``[[X]]#tag`` are (T13);
+- an unclosed fence makes the rest of the file code (E4);
+- ``text <span>[[X]]</span>`` inside a paragraph is a link; an HTML block at the start of a
+  line hides links until the next blank line (E10);
+- ``[[ ]]`` is a link to the note itself (W22).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from urllib.parse import unquote_to_bytes
+
+from . import _frontmatter
+from ._mask import mask
+from .model import Block, Heading, Link, Note, Tag
+
+__all__ = ["PARSER_VERSION", "mask", "parse_note"]
+
+PARSER_VERSION = 1
+
+_WIKI = re.compile(r"(!?)\[\[((?:(?!\[\[)[^\n])+?)\]\]")
+_MD_LINK = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+    r"\((?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))*))"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
+)
+_TAG = re.compile(
+    r"(?<![^\s*=~])#([^\u2000-\u206F\u2E00-\u2E7F'!\"#$%&()*+,.:;<=>?@^`{|}~\[\]\\\s]+)"
+)
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$", re.MULTILINE)
+_BLOCK_ID = re.compile(r"(?:^|(?<=\s))\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
+_NOT_PARAGRAPH = re.compile(r"^[ \t]*(?:$|[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}[ \t]|>|```|~~~|\|)")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_RESERVED = set(";/?:@&=+$,#")
+
+
+class _Pos:
+    """Offset -> (line, column) through the offsets where lines start."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            self.starts.append(i + 1)
+            i = find("\n", i + 1)
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        i = bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+
+def parse_note(path: str, text: str) -> Note:
+    """Everything Obsidian's metadata cache would take from one note."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pos = _Pos(text)
+    fm = _frontmatter.read(text, pos.starts)
+    masked = mask(text, fm.body_start)
+    links: list[Link] = list(fm.links)
+    unlinked = _wikilinks(masked, text, pos, links)
+    _markdown_links(unlinked, text, pos, links)
+    links.sort(key=lambda link: (link.line, link.column))
+    tags = list(fm.tags)
+    tags.extend(_tags(unlinked, pos))
+    return Note(
+        path=path,
+        links=tuple(links),
+        tags=tuple(tags),
+        headings=tuple(_headings(masked, text, pos)),
+        blocks=tuple(_blocks(masked, pos)),
+        aliases=tuple(dict.fromkeys(fm.aliases)),
+        frontmatter=fm.data,
+        problems=tuple(fm.problems),
+    )
+
+
+def split_linktext(target: str) -> tuple[str, str]:
+    """``Note#Heading`` -> (``Note``, ``#Heading``); the linkpath is not trimmed again."""
+    i = target.find("#")
+    return (target, "") if i < 0 else (target[:i], target[i:])
+
+
+def _wikilinks(masked: str, text: str, pos: _Pos, out: list[Link]) -> str:
+    """Collect ``[[...]]`` links; return the masked text with the links blanked, so that
+    display text is never read as tags or Markdown links (T18)."""
+    if "[[" not in masked:
+        return masked
+    spans: list[tuple[int, int]] = []
+    for m in _WIKI.finditer(masked):
+        inner = text[m.start(2) : m.end(2)]
+        bar = inner.find("|")
+        if bar > 0:
+            target, display = inner[:bar].strip(), inner[bar + 1 :].strip()
+        else:
+            target, display = inner.strip(), None
+        if target.endswith("\\"):
+            target = target[:-1]
+        linkpath, subpath = split_linktext(_frontmatter.clean(target))
+        line, col = pos(m.start())
+        out.append(Link(linkpath, subpath, display, m.group(0), line, col, bool(m.group(1)),
+                        "wiki"))
+        spans.append((m.start(), m.end()))
+    parts: list[str] = []
+    last = 0
+    for s, e in spans:
+        parts.append(masked[last:s])
+        parts.append(" " * (e - s))
+        last = e
+    parts.append(masked[last:])
+    return "".join(parts)
+
+
+def decode_uri(dest: str) -> str | None:
+    """JavaScript's ``decodeURI``: None where it would throw; reserved escapes stay."""
+    if "%" not in dest:
+        return dest
+    if re.search(r"%(?![0-9A-Fa-f]{2})", dest):
+        return None
+    failed = False
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal failed
+        raw = unquote_to_bytes(m.group())
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            failed = True
+            return m.group()
+        # keep %XX of reserved characters as written, like decodeURI
+        out, k = [], 0
+        for ch in decoded:
+            width = len(ch.encode("utf-8")) * 3
+            out.append(m.group()[k : k + width] if ch in _RESERVED else ch)
+            k += width
+        return "".join(out)
+
+    result = _PERCENT.sub(repl, dest)
+    return None if failed else result
+
+
+def _markdown_links(masked: str, text: str, pos: _Pos, out: list[Link]) -> None:
+    if "](" not in masked:
+        return
+    for m in _MD_LINK.finditer(masked):
+        group = 3 if m.group(3) is not None else 4
+        dest = text[m.start(group) : m.end(group)]
+        if not dest or ":" in dest:
+            continue  # empty, or external (http:, obsidian:, mailto:, C:)
+        decoded = decode_uri(dest)
+        if decoded is None:
+            continue
+        linkpath, subpath = split_linktext(_frontmatter.clean(decoded))
+        line, col = pos(m.start())
+        label = text[m.start(2) : m.end(2)]
+        out.append(Link(linkpath, subpath, label, text[m.start() : m.end()], line, col,
+                        bool(m.group(1)), "markdown"))
+
+
+def _tags(masked: str, pos: _Pos) -> list[Tag]:
+    if "#" not in masked:
+        return []
+    out = []
+    for m in _TAG.finditer(masked):
+        name = m.group(1)
+        if name.isdigit():
+            continue  # all-digit tags are not tags (T2)
+        line, col = pos(m.start())
+        out.append(Tag(name, line, col))
+    return out
+
+
+def _headings(masked: str, text: str, pos: _Pos) -> list[Heading]:
+    out = []
+    if "#" in masked:
+        for m in _ATX.finditer(masked):
+            raw = text[m.start(2) : m.end(2)].strip() if m.group(2) is not None else ""
+            line, col = pos(m.start(1))
+            out.append(Heading(raw, len(m.group(1)), line, col))
+    if "==" in masked or "--" in masked:
+        for m in _SETEXT.finditer(masked):
+            heading = _setext(masked, text, m, pos)
+            if heading is not None:
+                out.append(heading)
+        out.sort(key=lambda h: h.line)
+    return out
+
+
+def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos) -> Heading | None:
+    if m.start() == 0:
+        return None
+    prev_end = m.start() - 1
+    prev_start = masked.rfind("\n", 0, prev_end) + 1
+    prev = masked[prev_start:prev_end]
+    if not prev.strip() or _NOT_PARAGRAPH.match(prev) or _ATX.match(prev):
+        return None
+    if len(prev) - len(prev.lstrip(" ")) >= 4:
+        return None
+    line, col = pos(prev_start + len(prev) - len(prev.lstrip()))
+    level = 1 if m.group(1)[0] == "=" else 2
+    return Heading(text[prev_start:prev_end].strip(), level, line, col)
+
+
+def _blocks(masked: str, pos: _Pos) -> list[Block]:
+    if "^" not in masked:
+        return []
+    out = []
+    for m in _BLOCK_ID.finditer(masked):
+        nl = masked.find("\n", m.end())
+        if nl != -1:
+            nxt_end = masked.find("\n", nl + 1)
+            nxt = masked[nl + 1 : nxt_end if nxt_end != -1 else len(masked)]
+            if not _NOT_PARAGRAPH.match(nxt):
+                continue  # the paragraph goes on: the id is not the last thing in it
+        line, col = pos(m.start(1) - 1)
+        out.append(Block(m.group(1).lower(), line, col))
+    return out
+

@@ -1,0 +1,160 @@
+"""Obsidian's link resolution (``getFirstLinkpathDest``), pure.
+
+Implements section 3 of the semantics spec literally; see ``docs/resolution.md``.
+Paths are vault-relative, ``/``-separated and NFC-normalised. Lookups are
+case-insensitive with ``str.lower()`` (JavaScript's ``toLowerCase``, not ``casefold``).
+
+Tie-break (the spec leaves Obsidian's "internal load order" unconfirmed): among
+candidates of equal path length, the path that sorts first (Python string order of
+the path as stored) wins. :class:`Resolver` sorts its input, so the answer never
+depends on the order in which files were found.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+from collections.abc import Iterable
+
+
+def name_key(path_or_name: str) -> str:
+    """The lookup key of a file: its last segment, NFC, lowercased (extension kept)."""
+    return unicodedata.normalize("NFC", path_or_name.rsplit("/", 1)[-1]).lower()
+
+
+def link_name_keys(target: str) -> tuple[str, ...]:
+    """The file-name keys a link target can match; used to find links to re-resolve."""
+    last = name_key(target)
+    return (last, last + ".md") if last else ()
+
+
+def folder_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+class Resolver:
+    """Resolves link paths against a fixed set of vault files."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._by_name: dict[str, list[str]] = {}
+        self._lower: dict[str, str] = {}
+        for path in sorted(paths):
+            self._by_name.setdefault(name_key(path), []).append(path)
+            self._lower[path] = unicodedata.normalize("NFC", path).lower()
+
+    def candidates(self, name: str) -> list[str]:
+        """Files whose lowercased name (extension included) is ``name``."""
+        return self._by_name.get(name, [])
+
+    def resolve(self, linkpath: str, source: str) -> str | None:
+        """The vault path ``linkpath`` (written in ``source``) resolves to, or None."""
+        if linkpath == "":
+            return source
+        last = name_key(linkpath)
+        cands = self._by_name.get(last, []) if "." in last else []
+        if not cands:
+            cands = self._by_name.get(last + ".md", [])
+            linkpath += ".md"
+        if not cands:
+            return None
+        if "/" not in linkpath and len(cands) == 1:
+            return cands[0]
+        wanted = unicodedata.normalize("NFC", linkpath).lower()
+        if wanted.startswith(("./", "../")):
+            wanted = _join(unicodedata.normalize("NFC", folder_of(source)).lower(), wanted)
+            for cand in cands:
+                if self._lower[cand] == wanted:
+                    return cand
+        absolute = wanted.startswith("/")
+        if absolute:
+            wanted = wanted[1:]
+        for cand in cands:
+            if self._lower[cand] == wanted:
+                return cand
+        if absolute:
+            return None
+        src_folder = unicodedata.normalize("NFC", folder_of(source)).lower()
+        return _closest([(c, self._lower[c]) for c in cands], wanted, src_folder)
+
+    def is_ambiguous(self, linkpath: str) -> list[str]:
+        """All files a bare-name link could mean when more than one has that name."""
+        last = name_key(linkpath)
+        cands = self._by_name.get(last, []) if "." in last else []
+        cands = cands or self._by_name.get(last + ".md", [])
+        return cands if len(cands) > 1 else []
+
+
+def _join(folder: str, rel: str) -> str:
+    joined = posixpath.normpath(posixpath.join(folder, rel)) if folder else posixpath.normpath(rel)
+    return "" if joined == "." else joined
+
+
+def _closest(cands: list[tuple[str, str]], wanted: str, src_folder: str) -> str | None:
+    near: list[str] = []
+    far: list[str] = []
+    for cand, low in cands:
+        if low.endswith(wanted):
+            (near if low.startswith(src_folder) else far).append(cand)
+    for group in (near, far):
+        if group:
+            return min(group, key=len)  # min() keeps the first of equal lengths
+    return None
+
+
+def link_text_for(path: str, resolver: Resolver) -> str:
+    """How a link to ``path`` is written: the bare name when it resolves uniquely to it."""
+    name = path.rsplit("/", 1)[-1]
+    stem = name[:-3] if name.lower().endswith(".md") else name
+    if len(resolver.candidates(name_key(path))) == 1:
+        return stem
+    return path[:-3] if path.lower().endswith(".md") else path
+
+
+# --- "did you mean" ------------------------------------------------------------------------
+
+SUGGEST_CUTOFF = 70.0
+
+
+class Suggester:
+    """Proposes existing notes (or attachments) for a link target that does not resolve.
+
+    An exact alias match comes first (``[[BERT]]`` -> the note whose alias is BERT), then
+    the closest names by rapidfuzz's QRatio (case and punctuation ignored); a target with
+    a folder is compared with whole paths. Each suggestion is written as a link would be:
+    the bare name when it is unique, else the path.
+    """
+
+    def __init__(self, paths: Iterable[tuple[str, bool]], aliases: Iterable[tuple[str, str]]):
+        all_paths = sorted(paths)
+        resolver = Resolver(p for p, _ in all_paths)
+        # per kind (note / attachment): link texts, and the names and paths to score
+        self._texts: dict[bool, list[str]] = {True: [], False: []}
+        self._names: dict[bool, list[str]] = {True: [], False: []}
+        self._paths: dict[bool, list[str]] = {True: [], False: []}
+        for path, is_note in all_paths:
+            stem = path[:-3] if is_note and path.lower().endswith(".md") else path
+            self._texts[is_note].append(link_text_for(path, resolver))
+            self._names[is_note].append(stem.rsplit("/", 1)[-1])
+            self._paths[is_note].append(stem)
+        self._aliases: dict[str, list[str]] = {}
+        for alias, path in aliases:
+            self._aliases.setdefault(alias.lower(), []).append(link_text_for(path, resolver))
+
+    def suggest(self, target: str, limit: int = 3) -> list[str]:
+        from rapidfuzz import fuzz, process, utils
+
+        if not target:
+            return []
+        out = list(dict.fromkeys(self._aliases.get(target.lower(), [])))
+        last = target.rsplit("/", 1)[-1]
+        is_note = not ("." in last and not last.lower().endswith(".md"))
+        query = target[:-3] if target.lower().endswith(".md") else target
+        choices = self._paths[is_note] if "/" in query else self._names[is_note]
+        for _, _score, i in process.extract(
+            query, choices, scorer=fuzz.QRatio, processor=utils.default_process,
+            limit=limit + len(out), score_cutoff=SUGGEST_CUTOFF,
+        ):
+            text = self._texts[is_note][i]
+            if text not in out:
+                out.append(text)
+        return out[:limit]
