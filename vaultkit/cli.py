@@ -112,7 +112,8 @@ def backlinks(note: NoteArg, vault: VaultOpt = None, json: JsonOpt = False) -> N
         if json:
             return render.emit_json(items)
         render.table(f"Backlinks of {v.find(note)}", ["source", "line:col", "link", "context"],
-                     [(b.source, f"{b.line}:{b.column}", b.text, b.context) for b in items])
+                     [(b.source, f"{b.line}:{b.column}", b.text, render.snippet(b.context, b.text))
+                      for b in items])
 
     run(body)
 

@@ -59,7 +59,10 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     tbl = Table(title=f"{title} ({len(rows)})", title_justify="left", show_edge=False,
                 header_style="bold")
     for col in columns:
-        tbl.add_column(col, overflow="fold")
+        if col == "context":  # long lines: one row each, cut with an ellipsis
+            tbl.add_column(col, overflow="ellipsis", no_wrap=True, max_width=64)
+        else:
+            tbl.add_column(col, overflow="fold")
     for row in rows:
         tbl.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v))
                       for v in row))
@@ -71,6 +74,16 @@ def styled(text: str, style: str) -> Any:
     from rich.text import Text
 
     return Text(text, style=style)
+
+
+def snippet(line: str, link: str, width: int = 60) -> str:
+    """Part of ``line`` around ``link``, so the link is always visible in a table."""
+    if len(line) <= width:
+        return line
+    at = max(line.find(link), 0)
+    start = max(0, min(at - (width - len(link)) // 2, len(line) - width))
+    piece = line[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(line) else "")
 
 
 def key_values(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
