@@ -238,7 +238,8 @@ class Index:
             )
 
     def links_by_name(self, name_keys: Iterable[str]) -> list[tuple[Any, ...]]:
-        """(rowid, source, line, col, text, target, dst) of links with one of ``name_keys``."""
+        """(rowid, src, source, line, col, text, target, dst) of links with one of
+        ``name_keys``."""
         keys = sorted(set(name_keys))
         out: list[tuple[Any, ...]] = []
         for start in range(0, len(keys), 500):
@@ -246,7 +247,8 @@ class Index:
             marks = ",".join("?" * len(chunk))
             out.extend(
                 self.db.execute(
-                    "SELECT l.rowid, f.path, l.line, l.col, l.text, l.target, l.dst FROM links l"
+                    "SELECT l.rowid, l.src, f.path, l.line, l.col, l.text, l.target, l.dst"
+                    " FROM links l"
                     f" JOIN files f ON f.id = l.src WHERE l.name_key IN ({marks})",
                     chunk,
                 )

@@ -133,7 +133,8 @@ def _apply(
         broken.extend(LinkRef(path, r[1], r[2], r[3], r[4]) for r in rows_
                       if r[12] is None and r[3] not in was)
     changed_names = {name_key(p) for p in list(gone) + added}
-    rebroken, fixed = _reresolve(index, resolver, ids, changed_names)
+    fresh = {ids[p] for p in added + modified if p in parsed}
+    rebroken, fixed = _reresolve(index, resolver, ids, changed_names, fresh)
     return tuple(broken + rebroken), tuple(fixed), tuple(problems)
 
 
@@ -160,13 +161,19 @@ def _link_rows(fid: int, item: Parsed, resolver: Resolver, ids: dict[str, int]
 
 
 def _reresolve(
-    index: Index, resolver: Resolver, ids: dict[str, int], names: set[str]
+    index: Index, resolver: Resolver, ids: dict[str, int], names: set[str], fresh: set[int]
 ) -> tuple[list[LinkRef], list[LinkRef]]:
-    keys = set(names) | {n[:-3] for n in names if n.endswith(".md")}
+    """Resolve again the links, from notes not read in this refresh (``fresh`` ones were
+    just resolved), whose target name matches a file that came or went."""
     updates: list[tuple[int | None, int]] = []
     broken: list[LinkRef] = []
     fixed: list[LinkRef] = []
-    for rowid, source, line, col, text, target, dst in index.links_by_name(keys):
+    if not names or len(fresh) >= len(ids):
+        return broken, fixed  # nothing else to look at (e.g. a first build)
+    keys = set(names) | {n[:-3] for n in names if n.endswith(".md")}
+    for rowid, src, source, line, col, text, target, dst in index.links_by_name(keys):
+        if src in fresh:
+            continue
         dest = resolver.resolve(target, source)
         new = None if dest is None else ids[dest]
         if new != dst:

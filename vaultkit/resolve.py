@@ -38,6 +38,7 @@ class Resolver:
     def __init__(self, paths: Iterable[str]) -> None:
         self._by_name: dict[str, list[str]] = {}
         self._lower: dict[str, str] = {}
+        self._cache: dict[tuple[str, str], str | None] = {}
         for path in sorted(paths):
             self._by_name.setdefault(name_key(path), []).append(path)
             self._lower[path] = unicodedata.normalize("NFC", path).lower()
@@ -50,6 +51,16 @@ class Resolver:
         """The vault path ``linkpath`` (written in ``source``) resolves to, or None."""
         if linkpath == "":
             return source
+        # the answer depends on the source's folder only: cache it for the many links
+        # that share a target
+        key = (linkpath, source.rpartition("/")[0])
+        try:
+            return self._cache[key]
+        except KeyError:
+            found = self._cache[key] = self._resolve(linkpath, source)
+            return found
+
+    def _resolve(self, linkpath: str, source: str) -> str | None:
         last = name_key(linkpath)
         cands = self._by_name.get(last, []) if "." in last else []
         if not cands:
