@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import VaultkitError
-from .model import Note
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
@@ -199,37 +198,31 @@ class Index:
         """(excluded, id) pairs."""
         self.db.executemany("UPDATE files SET excluded = ? WHERE id = ?", flags)
 
-    def insert_note(self, fid: int, note: Note, link_rows: list[tuple[Any, ...]]) -> None:
-        """Store what was parsed from one note. ``link_rows`` come from the caller, who
-        adds each link's context line, name key and resolution."""
+    def insert_note(
+        self, fid: int, links: list[tuple[Any, ...]], tags: list[tuple[str, int, int, bool]],
+        headings: list[tuple[str, int, int, int]], blocks: list[tuple[str, int, int]],
+        aliases: list[str], problems: list[tuple[str, str, int, int]],
+    ) -> None:
+        """Store what was parsed from one note; ``links`` rows are complete (src ... dst)."""
         db = self.db
-        db.executemany(
-            "INSERT INTO links(src, line, col, text, target, subpath, display, embed, kind,"
-            " key, context, name_key, dst) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            link_rows,
-        )
-        if note.tags:
+        if links:
             db.executemany(
-                "INSERT INTO tags VALUES (?,?,?,?,?,?)",
-                [(fid, t.name, t.name.lower(), t.line, t.column, int(t.frontmatter))
-                 for t in note.tags],
+                "INSERT INTO links(src, line, col, text, target, subpath, display, embed, kind,"
+                " key, context, name_key, dst) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                links,
             )
-        if note.headings:
-            db.executemany(
-                "INSERT INTO headings VALUES (?,?,?,?,?)",
-                [(fid, h.text, h.level, h.line, h.column) for h in note.headings],
-            )
-        if note.blocks:
-            db.executemany(
-                "INSERT INTO blocks VALUES (?,?,?,?)",
-                [(fid, b.id, b.line, b.column) for b in note.blocks],
-            )
-        if note.aliases:
-            db.executemany(
-                "INSERT INTO aliases VALUES (?,?,?)",
-                [(fid, a, a.lower()) for a in note.aliases],
-            )
-        self.insert_problems(fid, [(p.code, p.message, p.line, p.column) for p in note.problems])
+        if tags:
+            db.executemany("INSERT INTO tags VALUES (?,?,?,?,?,?)",
+                           [(fid, n, n.lower(), ln, c, int(fm)) for n, ln, c, fm in tags])
+        if headings:
+            db.executemany("INSERT INTO headings VALUES (?,?,?,?,?)",
+                           [(fid, *h) for h in headings])
+        if blocks:
+            db.executemany("INSERT INTO blocks VALUES (?,?,?,?)", [(fid, *b) for b in blocks])
+        if aliases:
+            db.executemany("INSERT INTO aliases VALUES (?,?,?)",
+                           [(fid, a, a.lower()) for a in aliases])
+        self.insert_problems(fid, problems)
 
     def insert_problems(self, fid: int, problems: list[tuple[str, str, int, int]]) -> None:
         if problems:

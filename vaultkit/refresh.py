@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 from . import scan
 from .index import Index
-from .model import FileProblem, FileStat, LinkRef, Note, RefreshStats
+from .model import FileProblem, FileStat, LinkRef, RefreshStats
 from .parse import PARSER_VERSION, parse_note
 from .resolve import Resolver, name_key
 
@@ -30,10 +30,17 @@ CHUNK = 64
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
+    """What a worker sends back for one note: plain tuples, cheap to pickle."""
+
     path: str
-    note: Note | None  # None: the file vanished
-    contexts: tuple[str, ...]  # trimmed text of each link's line, in link order
-    problem: FileProblem | None = None
+    found: bool  # False: the file vanished before it could be read
+    links: list[tuple[Any, ...]]  # (line, col, text, target, subpath, display, embed, kind,
+    #                                key, context)
+    tags: list[tuple[str, int, int, bool]]
+    headings: list[tuple[str, int, int, int]]
+    blocks: list[tuple[str, int, int]]
+    aliases: list[str]
+    problems: list[FileProblem]
 
 
 @dataclass(slots=True)
@@ -93,48 +100,46 @@ def _apply(
     root: Path, index: Index, found: dict[str, FileStat], d: Diff, filters: str,
     filters_changed: bool, progress: Progress | None,
 ) -> tuple[tuple[LinkRef, ...], tuple[LinkRef, ...], tuple[FileProblem, ...]]:
-    to_parse = [p for p in d.added + d.modified if found[p].is_note]
-    parsed = {p.path: p for p in parse_files(root, to_parse, progress)}
-    vanished = [p for p, r in parsed.items() if r.note is None]
-    for path in vanished:
-        found.pop(path)
     rows = index.file_rows()
-    gone = set(vanished) | set(d.removed)
-    index.delete_files([rows[p][0] for p in sorted(gone) if p in rows])
+    index.delete_files([rows[p][0] for p in d.removed if p in rows])
     excluded = scan.excluder(json.loads(filters))
-    ids = {p: row[0] for p, row in rows.items() if p not in gone}
-    added = [p for p in d.added if p in found]
-    for path in added:
+    ids = {p: row[0] for p, row in rows.items() if p in found}
+    for path in d.added:
         st = found[path]
         ids[path] = index.insert_file(path, name_key(path), st.is_note, excluded(path),
                                       st.mtime_ns, st.size)
-    modified = [p for p in d.modified if p in found]
-    for path in modified:
+    for path in d.modified:
         index.update_file_stat(ids[path], found[path].mtime_ns, found[path].size)
     if filters_changed:
         index.set_excluded((int(excluded(p)), i) for p, i in ids.items())
     resolver = Resolver(ids)
-    old_broken = _unresolved_of(index, [ids[p] for p in modified if found[p].is_note])
-    index.clear_children([ids[p] for p in modified])
+    old_broken = _unresolved_of(index, [ids[p] for p in d.modified if found[p].is_note])
+    index.clear_children([ids[p] for p in d.modified])
     broken: list[LinkRef] = []
     problems: list[FileProblem] = []
-    for path in added + modified:
-        item = parsed.get(path)
-        if item is None or item.note is None:
+    vanished: list[str] = []
+    to_parse = [p for p in d.added + d.modified if found[p].is_note]
+    # rows are written while workers go on parsing
+    for item in parse_files(root, to_parse, progress):
+        if not item.found:
+            vanished.append(item.path)
             continue
-        rows_ = _link_rows(ids[path], item, resolver, ids)
-        index.insert_note(ids[path], item.note, rows_)
-        if item.problem is not None:
-            index.insert_problems(ids[path], [(item.problem.code, item.problem.message, 1, 1)])
-            problems.append(item.problem)
-        problems.extend(FileProblem(path, p.code, p.message, p.line, p.column)
-                        for p in item.note.problems)
-        was = old_broken.get(ids[path], set())
-        broken.extend(LinkRef(path, r[1], r[2], r[3], r[4]) for r in rows_
+        fid = ids[item.path]
+        link_rows = _link_rows(fid, item, resolver, ids)
+        index.insert_note(fid, link_rows, item.tags, item.headings, item.blocks, item.aliases,
+                          [(p.code, p.message, p.line, p.column) for p in item.problems])
+        problems.extend(item.problems)
+        was = old_broken.get(fid, set())
+        broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in link_rows
                       if r[12] is None and r[3] not in was)
-    changed_names = {name_key(p) for p in list(gone) + added}
-    fresh = {ids[p] for p in added + modified if p in parsed}
-    rebroken, fixed = _reresolve(index, resolver, ids, changed_names, fresh)
+    fresh = {ids[p] for p in to_parse}
+    names = {name_key(p) for p in d.removed + d.added}
+    rebroken, fixed = _reresolve(index, resolver, ids, names, fresh)
+    if vanished:  # deleted while we read: drop them, and redo every link to their names
+        index.delete_files([ids.pop(p) for p in vanished])
+        again = _reresolve(index, Resolver(ids), ids, {name_key(p) for p in vanished}, set())
+        rebroken += again[0]
+        fixed += again[1]
     return tuple(broken + rebroken), tuple(fixed), tuple(problems)
 
 
@@ -148,15 +153,11 @@ def _unresolved_of(index: Index, fids: list[int]) -> dict[int, set[str]]:
 
 def _link_rows(fid: int, item: Parsed, resolver: Resolver, ids: dict[str, int]
                ) -> list[tuple[Any, ...]]:
-    assert item.note is not None
     rows = []
-    for link, context in zip(item.note.links, item.contexts, strict=False):
-        dest = resolver.resolve(link.target, item.path)
-        rows.append((
-            fid, link.line, link.column, link.text, link.target, link.subpath, link.display,
-            int(link.embed), link.kind, link.key, context, name_key(link.target),
-            None if dest is None else ids[dest],
-        ))
+    for line, col, text, target, subpath, display, embed, kind, key, context in item.links:
+        dest = resolver.resolve(target, item.path)
+        rows.append((fid, line, col, text, target, subpath, display, embed, kind, key, context,
+                     name_key(target), None if dest is None else ids[dest]))
     return rows
 
 
@@ -190,26 +191,32 @@ def _reresolve(
 # --- reading and parsing, possibly in worker processes -----------------------------------
 
 
-def parse_files(root: Path, paths: Sequence[str], progress: Progress | None) -> list[Parsed]:
+def parse_files(root: Path, paths: Sequence[str], progress: Progress | None
+                ) -> Iterator[Parsed]:
+    """Read and parse ``paths``, in worker processes when there are many; results come
+    back in chunks as they are ready."""
     total = len(paths)
     if progress:
         progress(0, total)
     workers = min(os.cpu_count() or 1, 8)
-    if total < PARALLEL_MIN_FILES or workers < 2:
-        out = []
-        for i, path in enumerate(paths, 1):
-            out.append(parse_one(root, path))
-            if progress and (i % CHUNK == 0 or i == total):
-                progress(i, total)
-        return out
     chunks = [paths[i : i + CHUNK] for i in range(0, total, CHUNK)]
-    out = []
+    if total < PARALLEL_MIN_FILES or workers < 2:
+        batches: Iterator[list[Parsed]] = (_parse_chunk(root, c) for c in chunks)
+        yield from _counted(batches, total, progress)
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for batch in pool.map(_parse_chunk, [root] * len(chunks), chunks):
-            out.extend(batch)
-            if progress:
-                progress(len(out), total)
-    return out
+        batches = pool.map(_parse_chunk, [root] * len(chunks), chunks)
+        yield from _counted(batches, total, progress)
+
+
+def _counted(batches: Iterator[list[Parsed]], total: int, progress: Progress | None
+             ) -> Iterator[Parsed]:
+    done = 0
+    for batch in batches:
+        yield from batch
+        done += len(batch)
+        if progress:
+            progress(done, total)
 
 
 def _parse_chunk(root: Path, paths: Sequence[str]) -> list[Parsed]:
@@ -217,17 +224,28 @@ def _parse_chunk(root: Path, paths: Sequence[str]) -> list[Parsed]:
 
 
 def parse_one(root: Path, path: str) -> Parsed:
+    """Read one note and turn what the parser finds into rows."""
     result = scan.read_note(root / path)
     if result.problem == "vanished":
-        return Parsed(path, None, ())
-    problem = None
+        return Parsed(path, False, [], [], [], [], [], [])
+    problems = []
     if result.problem is not None:
-        problem = FileProblem(path, result.problem, result.message)
+        problems.append(FileProblem(path, result.problem, result.message))
     if result.text is None:
-        return Parsed(path, Note(path), (), problem)
+        return Parsed(path, True, [], [], [], [], [], problems)
     note = parse_note(path, result.text)
     lines = result.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    contexts = tuple(
-        lines[link.line - 1].strip() if 0 < link.line <= len(lines) else "" for link in note.links
+    nlines = len(lines)
+    links = [
+        (k.line, k.column, k.text, k.target, k.subpath, k.display, int(k.embed), k.kind, k.key,
+         lines[k.line - 1].strip() if 0 < k.line <= nlines else "")
+        for k in note.links
+    ]
+    problems.extend(FileProblem(path, p.code, p.message, p.line, p.column) for p in note.problems)
+    return Parsed(
+        path, True, links,
+        [(t.name, t.line, t.column, t.frontmatter) for t in note.tags],
+        [(h.text, h.level, h.line, h.column) for h in note.headings],
+        [(b.id, b.line, b.column) for b in note.blocks],
+        list(note.aliases), problems,
     )
-    return Parsed(path, note, contexts, problem)
