@@ -153,3 +153,30 @@ def test_parallel_parse_gives_same_index(make_vault: VaultFactory,
         stats = v.rebuild()
         assert stats.added == 50
         assert (v.unresolved(), v.tags(), [b.source for b in v.backlinks("n0")]) == serial
+
+
+def test_suggestions_follow_files_coming_and_going(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[Gemeni]] [[Plam 2]]\n", "Models/PaLM 2.md": ""})
+    with Vault.open(root) as v:
+        assert {u.target: u.suggestions for u in v.unresolved()} == {
+            "Gemeni": (), "Plam 2": ("PaLM 2",)}
+        (root / "Models" / "Gemini.md").write_text("")
+        v.refresh()
+        assert v.unresolved()[0].suggestions == ("Gemini",)  # the cached answer was dropped
+        (root / "Other").mkdir()
+        (root / "Other" / "Gemini.md").write_text("")
+        v.refresh()  # the name is no longer unique: suggestions become paths
+        assert v.unresolved()[0].suggestions == ("Models/Gemini", "Other/Gemini")
+        (root / "Models" / "Gemini.md").unlink()
+        (root / "Other" / "Gemini.md").unlink()
+        v.refresh()
+        assert v.unresolved()[0].suggestions == ()
+
+
+def test_alias_suggestions_follow_edits(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[BERT]]\n", "Long name.md": "text\n"})
+    with Vault.open(root) as v:
+        assert v.unresolved()[0].suggestions == ()
+        (root / "Long name.md").write_text("---\naliases: [BERT]\n---\ntext\n")
+        v.refresh()
+        assert v.unresolved()[0].suggestions == ("Long name",)

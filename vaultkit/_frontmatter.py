@@ -137,6 +137,16 @@ class _Finder:
             self.cursor[needle] = pos + 1
         return pos
 
+    def find_item(self, item: str, frm: int) -> int:
+        """Like :meth:`find`, for a list item or scalar that stands alone: ``a`` is not
+        found inside ``bat``."""
+        pattern = r"(?<![^\s\[,\"'])" + re.escape(item) + r"(?![^\s\],\"'])"
+        m = re.compile(pattern).search(self.text, max(frm, self.cursor.get(item, 0)), self.end)
+        if m is None:
+            return frm
+        self.cursor[item] = m.end()
+        return m.start()
+
     def pos(self, offset: int) -> tuple[int, int]:
         from bisect import bisect_right
 
@@ -154,10 +164,11 @@ def _tags(value: Any, where: tuple[_Finder, int]) -> list[Tag]:
         name = item.strip()
         if not name or " " in name:
             continue
+        written = name
         name = name[1:] if name.startswith("#") else name
         if not name:
             continue
-        line, col = finder.pos(finder.find(name, key_at))
+        line, col = finder.pos(finder.find_item(written, key_at))
         out.append(Tag(name, line, col, frontmatter=True))
     return out
 

@@ -5,7 +5,11 @@ code, code spans, ``$$``/``$`` math, HTML comments and HTML blocks (and everythi
 ``start``, the frontmatter) are replaced by spaces; newlines stay, so every offset, line
 and column in the result is the same as in ``text``. Escaped ``\\[``, ``\\#``, ``\\$``,
 ``\\```, ``\\!`` are blanked too, so they never start a link, tag, span or math.
-``%%comments%%`` are kept: Obsidian indexes what they contain (spec section 7, rule 4).
+``%%comments%%`` are kept: Obsidian indexes what they contain (spec section 7, rule 4); a
+line opening a block comment (``%%`` and no other ``%``) makes everything up to the next
+``%%`` inline text, so no code block, math block or HTML block starts inside it.
+
+``table_rows(masked)`` finds GFM tables, whose unescaped ``|`` split cells (spec W12).
 
 Pure: text in, text out.
 """
@@ -13,6 +17,7 @@ Pure: text in, text out.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 _NOT_NL = re.compile(r"[^\n]")
 _FENCE = re.compile(
@@ -26,21 +31,33 @@ _HTML6 = re.compile(
     r"noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|"
     r"thead|title|tr|track|ul)(?:[\s/>]|$)", re.IGNORECASE)
 _HTML1 = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?:[\s>]|$)", re.IGNORECASE)
-_HTML7 = re.compile(
-    r"^ {0,3}(?:<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|"
-    r"[^\s\"'=<>`]+))?)*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$")
-_INLINE = re.compile(r"\\[\\\[#$`!]|`+|<!--|\$\$?")
+_TAG = (r"(?:<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|"
+        r"[^\s\"'=<>`]+))?)*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)")  # CommonMark open/closing tag
+_HTML7 = re.compile(r"^ {0,3}" + _TAG + r"[ \t]*$")
+_HTML_TAG = re.compile(_TAG)
+_BLOCK_START = " \t>`~$%<"  # the first character of any line _block_at can match
+_COMMENT_OPEN = re.compile(r" *%%[^%]*$")  # a line opening a block comment
+_TABLE_DELIM = re.compile(
+    r"^((?:[ \t]*>)*)[ \t]*(?:\|[ \t]*)?:?-+:?(?:[ \t]*\|[ \t]*:?-+:?)*(?:[ \t]*\|)?[ \t]*$",
+    re.MULTILINE)
+# every delimiter row has a "|" before a cell or a "|" that ends the line
+_DELIM_HINTS = (re.compile(r"\|[ \t]*[-:]"), re.compile(r"\|[ \t]*$", re.MULTILINE))
+_PIPE = re.compile(r"(?<!\\)\|")
+_INLINE = re.compile(r"\\[\\\[#$`!<]|`+|<!--|</?[A-Za-z]|\$\$?")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BACKTICKS = re.compile("`+")
 
 
 def blank(text: str) -> str:
-    return _NOT_NL.sub(" ", text)
+    return _NOT_NL.sub(" ", text) if "\n" in text else " " * len(text)
 
 
-def mask(text: str, start: int = 0) -> str:
-    """``text`` with every region that holds no links or tags replaced by spaces."""
+def mask(text: str, start: int = 0, comments: list[tuple[int, int]] | None = None) -> str:
+    """``text`` with every region that holds no links or tags replaced by spaces.
+    ``comments``, when given, receives the (start, end) offsets of ``%%`` block comments,
+    whose lines are inline text only (no headings, code blocks, ...)."""
     spans: list[tuple[int, int]] = [(0, start)] if start else []
-    spans.extend(_block_spans(text, start))
+    spans.extend(_block_spans(text, start, comments))
     partly = _apply(text, spans)
     spans.extend(_inline_spans(partly, start))
     return _apply(text, spans)
@@ -62,9 +79,11 @@ def _apply(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _block_spans(text: str, start: int) -> list[tuple[int, int]]:
-    """Fenced code, indented code, ``$$`` math blocks and HTML blocks, line by line."""
-    if not any(c in text for c in ("```", "~~~", "    ", "\t", "$$", "<")):
+def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None = None,
+                 ) -> list[tuple[int, int]]:
+    """Fenced code, indented code, ``$$`` math blocks and HTML blocks, line by line.
+    ``%%`` block comments are skipped (their text is inline only) and added to ``comments``."""
+    if not any(c in text for c in ("```", "~~~", "    ", "\t", "$$", "<", "%%")):
         return []
     spans: list[tuple[int, int]] = []
     lines = text[start:].split("\n")
@@ -76,47 +95,23 @@ def _block_spans(text: str, start: int) -> list[tuple[int, int]]:
     n = len(lines)
     while i < n:
         line = lines[i]
-        begin = offset
-        stripped = line.strip()
-        fence = _FENCE.match(line) if ("`" in line or "~" in line) else None
-        indent = _indent(line)
-        if fence and (indent < 4 or in_list or fence.group("quote")) and not (
-            fence.group("fence")[0] == "`" and "`" in fence.group("info")
-        ):
-            j = _fence_end(lines, i, fence)
-            end = begin + sum(len(x) + 1 for x in lines[i : j + 1])
-            spans.append((begin, min(end, len(text))))
-            offset = end
-            i = j + 1
-            prev_blank, prev_kind = False, "code"
-            continue
-        if stripped.startswith("$$") and ("$$" not in stripped[2:]):
-            j = i + 1
-            while j < n and "$$" not in lines[j]:
-                j += 1
-            end = begin + sum(len(x) + 1 for x in lines[i : j + 1])
-            spans.append((begin, min(end, len(text))))
+        block = _block_at(lines, i, prev_blank or prev_kind in ("code", "heading"),
+                          prev_blank or prev_kind != "para", in_list) if (
+            line and line[0] in _BLOCK_START) else None
+        if block is not None:
+            j, kind = block
+            end = min(offset + sum(len(x) + 1 for x in lines[i : j + 1]), len(text))
+            if kind != "comment":
+                spans.append((offset, end))
+            elif comments is not None:
+                comments.append((offset, end))
             offset, i = end, j + 1
-            prev_blank, prev_kind = False, "para"
+            prev_blank, prev_kind = False, "para" if kind in ("math", "html") else "code"
             continue
-        if stripped and indent >= 4 and not in_list and (prev_blank or prev_kind in (
-                "code", "heading")):
-            spans.append((begin, begin + len(line)))
-            offset += len(line) + 1
-            i += 1
-            prev_blank, prev_kind = False, "code"
-            continue
-        html = _html_block(line, prev_blank or prev_kind != "para")
-        if html:
-            j = _html_end(lines, i, html)
-            end = begin + sum(len(x) + 1 for x in lines[i : j + 1])
-            spans.append((begin, min(end, len(text))))
-            offset, i = end, j + 1
-            prev_blank, prev_kind = False, "para"
-            continue
-        if not stripped:
+        if not line.strip():
             prev_blank, prev_kind = True, "blank"
         else:
+            indent = _indent(line)
             if _LIST_ITEM.match(line):
                 in_list, prev_kind = True, "list"
             elif prev_blank and indent < 2:
@@ -131,7 +126,43 @@ def _block_spans(text: str, start: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _block_at(lines: list[str], i: int, after_block: bool, can_interrupt_nothing: bool,
+              in_list: bool) -> tuple[int, str] | None:
+    """(last line, kind) of a code, math, HTML or comment block starting at line ``i``."""
+    line = lines[i]
+    fence = _FENCE.match(line) if ("`" in line or "~" in line) else None
+    indent = _indent(line)
+    if fence and (indent < 4 or in_list or fence.group("quote")) and not (
+        fence.group("fence")[0] == "`" and "`" in fence.group("info")
+    ):
+        return _fence_end(lines, i, fence, in_list), "code"
+    stripped = line.strip()
+    if stripped.startswith("$$") and ("$$" not in stripped[2:]):
+        return _next_line_with(lines, i, "$$"), "math"
+    if stripped and indent >= 4 and not in_list and after_block:
+        return i, "code"
+    if "%%" in line and _COMMENT_OPEN.match(line):
+        return _next_line_with(lines, i, "%%"), "comment"
+    html = _html_block(line, can_interrupt_nothing)
+    if html:
+        return _html_end(lines, i, html), "html"
+    return None
+
+
+def _next_line_with(lines: list[str], i: int, closer: str) -> int:
+    """The first line after ``i`` that holds ``closer``, or the last line."""
+    for j in range(i + 1, len(lines)):
+        if closer in lines[j]:
+            return j
+    return len(lines) - 1
+
+
 def _indent(line: str) -> int:
+    """Width of the leading white space, tabs stopping at multiples of 4."""
+    if not line.startswith("\t"):
+        rest = line.lstrip(" ")
+        if not rest.startswith("\t"):
+            return len(line) - len(rest)
     width = 0
     for ch in line:
         if ch == " ":
@@ -143,14 +174,24 @@ def _indent(line: str) -> int:
     return width
 
 
-def _fence_end(lines: list[str], i: int, fence: re.Match[str]) -> int:
+def _fence_end(lines: list[str], i: int, fence: re.Match[str], in_list: bool) -> int:
+    """The closing fence's line. A fence never closed ends with the blockquote or list item
+    it is in (a line with fewer ``>``, a line indented less than any list content), or else
+    with the file."""
     char = fence.group("fence")[0]
     size = len(fence.group("fence"))
     closer = re.compile(r"^(?:[ \t]*>)*[ \t]*" + re.escape(char) + "{" + str(size) + r",}[ \t]*$")
+    depth = fence.group("quote").count(">")
+    in_item = in_list and _indent(fence.group("indent")) >= 2
     for j in range(i + 1, len(lines)):
-        if closer.match(lines[j]):
+        line = lines[j]
+        if closer.match(line):
             return j
-    return len(lines) - 1  # never closed: the rest of the file is code
+        if depth and _quote_depth(line) < depth:
+            return j - 1
+        if in_item and line.strip() and _indent(line) < 2:
+            return j - 1
+    return len(lines) - 1
 
 
 def _html_block(line: str, can_interrupt_nothing: bool) -> str | None:
@@ -182,17 +223,22 @@ def _html_end(lines: list[str], i: int, kind: str) -> int:
 
 def _inline_spans(text: str, start: int) -> list[tuple[int, int]]:
     """Escapes, code spans, HTML comments and math, left to right as CommonMark reads them."""
-    if not any(c in text for c in ("\\", "`", "<!--", "$")):
+    if not any(c in text for c in ("\\", "`", "<", "$")):
         return []
     spans: list[tuple[int, int]] = []
     pos = start
+    breaks: list[int] = []  # where paragraphs end, for code spans; found when first needed
     while True:
         m = _INLINE.search(text, pos)
         if m is None:
             return spans
         tok = m.group()
         s = m.start()
-        end = _inline_end(text, tok, s, m.end())
+        if tok[0] == "`":
+            breaks = breaks or [*(b.start() for b in _BLANK_LINE.finditer(text)), len(text)]
+            end = _code_span_end(text, len(tok), m.end(), breaks)
+        else:
+            end = _inline_end(text, tok, s, m.end())
         if end is None:
             pos = m.end()
             continue
@@ -203,8 +249,6 @@ def _inline_spans(text: str, start: int) -> list[tuple[int, int]]:
 def _inline_end(text: str, tok: str, s: int, e: int) -> int | None:
     if tok[0] == "\\":
         return e
-    if tok[0] == "`":
-        return _code_span_end(text, tok, e)
     if tok == "<!--":
         close = text.find("-->", e)
         if close == -1:
@@ -212,6 +256,11 @@ def _inline_end(text: str, tok: str, s: int, e: int) -> int | None:
                 "\n", 0, s) + 1 : s].strip()
             return len(text) if at_line_start else None
         return close + 3
+    if tok[0] == "<":  # inline HTML is opaque (spec section 7, rule 3)
+        if text[s - 2 : s] == "](":
+            return None  # a link destination: [x](<My Note.md>)
+        tag = _HTML_TAG.match(text, s)
+        return tag.end() if tag else None
     if tok == "$$":
         close = text.find("$$", e)
         if close == -1 or _BLANK_LINE.search(text, e, close):
@@ -220,13 +269,13 @@ def _inline_end(text: str, tok: str, s: int, e: int) -> int | None:
     return _inline_math_end(text, e)
 
 
-def _code_span_end(text: str, tok: str, e: int) -> int | None:
-    size = len(tok)
-    limit = _BLANK_LINE.search(text, e)
-    stop = limit.start() if limit else len(text)
-    for m in re.finditer("`+", text[e:stop]):
-        if len(m.group()) == size:
-            return e + m.end()
+def _code_span_end(text: str, size: int, e: int, breaks: list[int]) -> int | None:
+    """End of the code span opened by ``size`` backticks before ``e``: the next run of
+    exactly as many backticks in the same paragraph."""
+    stop = breaks[bisect_left(breaks, e)]
+    for m in _BACKTICKS.finditer(text, e, stop):
+        if m.end() - m.start() == size:
+            return m.end()
     return None
 
 
@@ -246,3 +295,48 @@ def _inline_math_end(text: str, e: int) -> int | None:
         if text[k - 1] not in " \t\\" and not (k + 1 < len(text) and text[k + 1].isdigit()):
             return k + 1
         k += 1
+
+
+def table_rows(masked: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the GFM tables in ``masked``: a header row, a delimiter row
+    with as many cells, and the rows after them up to a blank line."""
+    if "|" not in masked:
+        return []
+    out: list[tuple[int, int]] = []
+    for line_start in sorted({masked.rfind("\n", 0, hint.start()) + 1
+                              for pattern in _DELIM_HINTS for hint in pattern.finditer(masked)}):
+        if line_start == 0 or (out and line_start < out[-1][1]):
+            continue  # the first line cannot be a delimiter row, nor a row of a table
+        m = _TABLE_DELIM.match(masked, line_start)
+        if m is None:
+            continue
+        head_start = masked.rfind("\n", 0, m.start() - 1) + 1
+        head = masked[head_start : m.start() - 1]
+        depth = m.group(1).count(">")
+        if "|" not in head or _cells(head, depth) != _cells(m.group(), depth):
+            continue
+        end = m.end()
+        while end < len(masked):
+            nl = masked.find("\n", end + 1)
+            nl = len(masked) if nl == -1 else nl
+            row = masked[end + 1 : nl]
+            if _quote_depth(row) != depth or not row.strip(" \t>"):
+                break
+            end = nl
+        out.append((head_start, end))
+    return out
+
+
+def _cells(row: str, depth: int) -> int | None:
+    """Number of cells in a table row inside ``depth`` blockquotes (None: other depth)."""
+    if _quote_depth(row) != depth:
+        return None
+    row = row.lstrip(" \t>").strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return len(_PIPE.split(row))
+
+
+def _quote_depth(line: str) -> int:
+    """How many blockquote markers (``>``) start ``line``."""
+    return line[: len(line) - len(line.lstrip(" \t>"))].count(">")

@@ -213,6 +213,92 @@ def stats(vault: VaultOpt = None, json: JsonOpt = False) -> None:
     run(body)
 
 
+@app.command()
+def check(
+    files: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="Notes (or folders) to check, relative to the current folder. Default: all.",
+        show_default=False)] = None,
+    vault: VaultOpt = None,
+    staged: Annotated[bool, typer.Option(
+        "--staged", help="Also check the notes staged for the next git commit (the "
+        "pre-commit hook passes this).")] = False,
+    fmt: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--format", "-f", metavar="text|json|github|sarif",
+        help="text (default), json, github (workflow annotations) or sarif.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    baseline: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--baseline", metavar="FILE", help="Report only problems not in this baseline.")] = None,
+    write_baseline: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--write-baseline", metavar="FILE",
+        help="Save every problem of the vault to FILE as the baseline; exit 0.")] = None,
+) -> None:
+    """Broken links, headings, blocks and attachments, ambiguous links, bad frontmatter.
+
+    Exit 1 when an error-severity problem is found. Configure in <vault>/.vaultkit.toml.
+    """
+
+    def body() -> int:
+        from pathlib import Path
+
+        from . import checker, report
+        from .errors import UsageError
+        from .vault import Vault
+
+        out = "json" if json and fmt in (None, "json") else fmt or "text"
+        if out not in report.FORMATS or (json and fmt not in (None, "json")):
+            raise UsageError(f"--format must be one of {', '.join(report.FORMATS)}")
+        if write_baseline and (files or staged or baseline):
+            raise UsageError("--write-baseline records the whole vault: no FILES, --staged or "
+                             "--baseline with it")
+        v = Vault.open(vault, refresh=False)
+        for notice in v.notices:
+            render.info(f"vaultkit: warning: {notice}")
+        stats = v.refresh()
+        result = checker.run_check(v, files or None, staged=staged, extra_problems=stats.problems)
+        diags, hidden = list(result.diagnostics), 0
+        if write_baseline:
+            count = checker.write_baseline(Path(write_baseline), diags)
+            render.info(f"vaultkit check: wrote {count} problems to {write_baseline}")
+            return 0
+        if baseline:
+            diags, hidden = checker.apply_baseline(diags, Path(baseline))
+        report.emit(diags, out, v.root, checker.severities(result.config))
+        if out == "text":
+            render.info(report.summary(diags, result.checked, hidden))
+        return 1 if any(d.severity == "error" for d in diags) else 0
+
+    run(body)
+
+
+@app.command()
+def watch(
+    vault: VaultOpt = None,
+    json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object per refresh on stdout (JSON Lines).")] = False,
+    debounce: Annotated[float, typer.Option(
+        "--debounce", metavar="SECONDS", min=0.0, max=60.0,
+        help="Quiet time that ends a burst of file events.")] = 0.25,
+) -> None:
+    """Keep the index current while notes change; show which links each save broke or fixed.
+
+    Runs until Ctrl-C or SIGTERM (exit 0). Other commands keep working meanwhile.
+    """
+
+    def body() -> None:
+        from .vault import Vault
+
+        v = Vault.open(vault, refresh=False)
+        for notice in v.notices:
+            render.info(f"vaultkit: warning: {notice}")
+        with v, render.WatchOutput(v.root, debounce, json) as sink:
+            v.watch(sink, debounce=debounce)
+
+    run(body)
+
+
+from . import cli_graph  # noqa: E402, F401 - registers graph, mentions, hubs, path, ...
+
+
 def main() -> None:
     app(prog_name="vaultkit")
 

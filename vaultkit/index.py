@@ -15,8 +15,9 @@ from typing import Any
 
 from .errors import VaultkitError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)  # for modules without sqlite3
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,6 +72,7 @@ CREATE TABLE problems (
     line INTEGER NOT NULL, col INTEGER NOT NULL
 );
 CREATE INDEX problems_file ON problems(file);
+CREATE TABLE suggestions (target TEXT PRIMARY KEY, paths TEXT NOT NULL);
 """
 
 CHILD_TABLES = (
@@ -85,6 +87,18 @@ CHILD_TABLES = (
 
 class IndexCorrupt(VaultkitError):
     """The index file cannot be used; the caller deletes and rebuilds it."""
+
+
+def _check_size(db: sqlite3.Connection, path: Path) -> None:
+    """A cheap test for a truncated file (a full integrity check reads the whole index,
+    too slow for every command): the header's page count must fit in the file, unless
+    the newest pages still live in the write-ahead log."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    size = db.execute("PRAGMA page_size").fetchone()[0]
+    wal = Path(f"{path}-wal")
+    if pages * size > path.stat().st_size and not (wal.exists() and wal.stat().st_size):
+        raise IndexCorrupt("index file is truncated")
+    db.execute("SELECT count(*) FROM meta").fetchone()
 
 
 class Index:
@@ -111,9 +125,7 @@ class Index:
             elif version != SCHEMA_VERSION:
                 raise IndexCorrupt(f"index schema {version}, this vaultkit uses {SCHEMA_VERSION}")
             else:
-                row = db.execute("PRAGMA quick_check").fetchone()
-                if row is None or row[0] != "ok":
-                    raise IndexCorrupt(f"index failed its integrity check: {row}")
+                _check_size(db, self.path)
         except sqlite3.DatabaseError as exc:
             db.close()
             raise IndexCorrupt(f"index is unreadable: {exc}") from exc
@@ -251,6 +263,33 @@ class Index:
     def set_link_dst(self, updates: Iterable[tuple[int | None, int]]) -> None:
         """(dst, rowid) pairs."""
         self.db.executemany("UPDATE links SET dst = ? WHERE rowid = ?", updates)
+
+    # --- "did you mean" cache: target -> closest paths; dropped when files come or go -----
+
+    def cached_suggestions(self, targets: list[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(targets), 500):
+            chunk = targets[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for target, paths in self.db.execute(
+                    f"SELECT target, paths FROM suggestions WHERE target IN ({marks})", chunk):
+                out[target] = [p for p in paths.split("\n") if p]
+        return out
+
+    def store_suggestions(self, found: dict[str, list[str]]) -> None:
+        with self.write():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO suggestions VALUES (?, ?)",
+                [(t, "\n" + "\n".join(paths) + "\n") for t, paths in found.items()])
+
+    def suggestion_targets(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT target FROM suggestions")]
+
+    def drop_suggestions(self, targets: Iterable[str] = (), naming: Iterable[str] = ()) -> None:
+        """Forget the given targets, and every target whose suggestions name a path."""
+        self.db.executemany("DELETE FROM suggestions WHERE target = ?", ((t,) for t in targets))
+        self.db.executemany("DELETE FROM suggestions WHERE instr(paths, ?) > 0",
+                            (("\n" + p + "\n",) for p in naming))
 
     # --- reading -------------------------------------------------------------------------
 

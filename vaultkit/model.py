@@ -187,3 +187,107 @@ class Stats:
     orphans: int
     most_linked: tuple[tuple[str, int], ...] = ()
     problems: int = 0
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem ``vaultkit check`` reports: where, how bad, what, and what was meant.
+
+    ``path`` is vault-relative. For a link problem ``text``/``target``/``embed`` describe
+    the link (as in :class:`Unresolved`); for a file problem (bad frontmatter, not UTF-8)
+    they are empty. ``suggestions`` are written as link text (``Gemini``, ``N#Heading``).
+    """
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    code: str
+    message: str
+    suggestions: tuple[str, ...] = ()
+    text: str = ""
+    target: str = ""
+    embed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PathBatch:
+    """Vault paths that file-system events named since the last refresh (``watch``)."""
+
+    files: frozenset[str] = frozenset()
+    folders: frozenset[str] = frozenset()  # created, deleted or moved: walk just these
+    written: frozenset[str] = frozenset()  # re-read even when (mtime_ns, size) look the same
+    full: bool = False  # events were lost or not understood: walk the whole vault
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """A refresh with the paths it changed and the totals after it (what ``watch`` shows)."""
+
+    stats: RefreshStats
+    added: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    full: bool = False  # the whole vault was walked, not only the paths events named
+    notes: int = 0
+    links: int = 0
+    unresolved: int = 0
+
+
+# --- the graph and unlinked mentions (vaultkit.graph, vaultkit.mentions) -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A plain-text occurrence of a note's name or alias in another note."""
+
+    source: str
+    line: int
+    column: int
+    text: str  # as written in the source
+    context: str  # the whole line, trimmed
+
+
+@dataclass(frozen=True, slots=True)
+class MentionCount:
+    path: str  # the note mentioned
+    mentions: int  # unlinked mentions of it in other notes
+    sources: int  # notes holding them
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    path: str
+    in_degree: int  # other notes linking to it
+    pagerank: float
+
+
+@dataclass(frozen=True, slots=True)
+class PathStep:
+    """One step of a link path: from ``source`` to ``target`` through the link ``text``
+    at ``line:column`` of ``source`` (of ``target`` when ``reverse``: followed backwards)."""
+
+    source: str
+    target: str
+    line: int
+    column: int
+    text: str
+    reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    path: str
+    score: float
+    shared_links: tuple[str, ...] = ()  # nodes both notes link to
+    shared_backlinks: tuple[str, ...] = ()  # notes linking to both
+    shared_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Island:
+    size: int
+    notes: tuple[str, ...]

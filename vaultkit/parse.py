@@ -10,10 +10,14 @@ Choices on points the spec leaves UNCONFIRMED (docs/resolution.md lists them too
 - ``\\[[X]]`` and ``\\#tag`` are escapes: no link, no tag (W26, T17);
 - ``[x](Note With Spaces.md)`` with raw spaces is not a link (M5); reference-style links
   are not links (M16); ``[x](www.example.com)`` is an internal link (M10);
-- ``(#tag)`` is not a tag (T12); ``**bold**#tag``, ``==hl==#tag`` and ``[[X]]#tag`` are (T13);
-- an unclosed fence makes the rest of the file code (E4);
-- ``text <span>[[X]]</span>`` inside a paragraph is a link; an HTML block at the start of a
-  line hides links until the next blank line (E10);
+- ``(#tag)`` is not a tag (T12); ``**bold**#tag``, ``==hl==#tag`` and ``[[X]]#tag`` are (T13),
+  and so are ``>#tag``, ``|#tag|`` in a table and ``%%#tag%%``: a tag may start an inline run;
+- an unclosed fence makes the rest of the file code (E4), or of its blockquote or list item;
+- ``text <span>[[X]]</span>`` inside a paragraph is a link, but nothing inside an HTML tag
+  (``<a title="[[X]]">``) is; an HTML block at the start of a line hides links until the
+  next blank line (E10);
+- a ``%%`` block comment holds inline text only: no headings or code blocks inside (E13);
+- in a GFM table row an unescaped ``|`` ends the cell, so ``[[X|y]]`` there is no link (W12);
 - ``[[ ]]`` is a link to the note itself (W22).
 """
 
@@ -24,27 +28,33 @@ from bisect import bisect_right
 from urllib.parse import unquote_to_bytes
 
 from . import _frontmatter
-from ._mask import mask
+from ._mask import mask, table_rows
 from .model import Block, Heading, Link, Note, Tag
 
 __all__ = ["PARSER_VERSION", "mask", "parse_note"]
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
-_WIKI = re.compile(r"(!?)\[\[((?:(?!\[\[)[^\n])+?)\]\]")
+# Patterns start with a literal character (the "!" of an embed is looked at by hand), which
+# lets the regex engine skip ahead quickly.
+_WIKI = re.compile(r"\[\[((?:(?!\[\[)[^\n])+?)\]\]")
 _MD_LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
     r"\((?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))*))"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
 )
 _TAG = re.compile(
-    r"(?<![^\s*=~])#([^\u2000-\u206F\u2E00-\u2E7F'!\"#$%&()*+,.:;<=>?@^`{|}~\[\]\\\s]+)"
+    r"#(?<![^\s*=~>|%]#)([^\u2000-\u206F\u2E00-\u2E7F'!\"#$%&()*+,.:;<=>?@^`{|}~\[\]\\\s]+)"
 )
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$", re.MULTILINE)
-_BLOCK_ID = re.compile(r"(?:^|(?<=\s))\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
+_ATX_LINE = r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*(?=\n|$)"
+_ATX = re.compile(_ATX_LINE)  # matched at a line start
+_ATX_AFTER_NL = re.compile("\n" + _ATX_LINE)  # searched for: the "\n" makes it fast
+_SETEXT_AFTER_NL = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
+_BLOCK_ID = re.compile(r"\^(?<!\S\^)([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
 _NOT_PARAGRAPH = re.compile(r"^[ \t]*(?:$|[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}[ \t]|>|```|~~~|\|)")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_PIPE = re.compile(r"(?<!\\)\|")
+_QUOTE_PREFIX = re.compile(r"(?:[ \t]*>)+[ \t]*")
 _RESERVED = set(";/?:@&=+$,#")
 
 
@@ -72,18 +82,20 @@ def parse_note(path: str, text: str) -> Note:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pos = _Pos(text)
     fm = _frontmatter.read(text, pos.starts)
-    masked = mask(text, fm.body_start)
+    comments: list[tuple[int, int]] = []
+    masked = mask(text, fm.body_start, comments)
+    tables = table_rows(masked)
     links: list[Link] = list(fm.links)
-    unlinked = _wikilinks(masked, text, pos, links)
+    unlinked = _wikilinks(masked, text, pos, links, tables)
     _markdown_links(unlinked, text, pos, links)
     links.sort(key=lambda link: (link.line, link.column))
     tags = list(fm.tags)
-    tags.extend(_tags(unlinked, pos))
+    tags.extend(_tags(unlinked, pos, tables, comments))
     return Note(
         path=path,
         links=tuple(links),
         tags=tuple(tags),
-        headings=tuple(_headings(masked, text, pos)),
+        headings=tuple(_headings(masked, text, pos, comments)),
         blocks=tuple(_blocks(masked, pos)),
         aliases=tuple(dict.fromkeys(fm.aliases)),
         frontmatter=fm.data,
@@ -97,26 +109,33 @@ def split_linktext(target: str) -> tuple[str, str]:
     return (target, "") if i < 0 else (target[:i], target[i:])
 
 
-def _wikilinks(masked: str, text: str, pos: _Pos, out: list[Link]) -> str:
+def _wikilinks(masked: str, text: str, pos: _Pos, out: list[Link],
+               tables: list[tuple[int, int]]) -> str:
     """Collect ``[[...]]`` links; return the masked text with the links blanked, so that
-    display text is never read as tags or Markdown links (T18)."""
+    display text is never read as tags or Markdown links (T18).
+
+    The pattern runs on the text as written (a code span or escape after ``[[`` does not
+    hide its ``]]`` or ``[[``: the link starts first), but a link must start outside the
+    masked regions."""
     if "[[" not in masked:
         return masked
     spans: list[tuple[int, int]] = []
-    for m in _WIKI.finditer(masked):
-        inner = text[m.start(2) : m.end(2)]
-        bar = inner.find("|")
-        if bar > 0:
-            target, display = inner[:bar].strip(), inner[bar + 1 :].strip()
-        else:
-            target, display = inner.strip(), None
-        if target.endswith("\\"):
-            target = target[:-1]
-        linkpath, subpath = split_linktext(_frontmatter.clean(target))
-        line, col = pos(m.start())
-        out.append(Link(linkpath, subpath, display, m.group(0), line, col, bool(m.group(1)),
-                        "wiki"))
-        spans.append((m.start(), m.end()))
+    at = 0
+    while (m := _WIKI.search(text, at)) is not None:
+        start = m.start()
+        if masked[start : start + 2] != "[[":
+            at = start + 1  # escaped, or in code: look again from the next "["
+            continue
+        at = m.end()
+        embed = start > 0 and masked[start - 1] == "!"
+        inner = m.group(1)
+        if tables and "|" in inner and _inside(tables, start) and _PIPE.search(inner):
+            continue  # an unescaped pipe in a table row ends the cell: no link (W12)
+        if embed:
+            start -= 1
+        line, col = pos(start)
+        out.append(_wikilink(inner, text[start : m.end()], line, col, embed))
+        spans.append((start, m.end()))
     parts: list[str] = []
     last = 0
     for s, e in spans:
@@ -125,6 +144,18 @@ def _wikilinks(masked: str, text: str, pos: _Pos, out: list[Link]) -> str:
         last = e
     parts.append(masked[last:])
     return "".join(parts)
+
+
+def _wikilink(inner: str, written: str, line: int, col: int, embed: bool) -> Link:
+    bar = inner.find("|")
+    if bar > 0:
+        target, display = inner[:bar].strip(), inner[bar + 1 :].strip()
+    else:
+        target, display = inner.strip(), None
+    if target.endswith("\\"):
+        target = target[:-1]
+    linkpath, subpath = split_linktext(_frontmatter.clean(target))
+    return Link(linkpath, subpath, display, written, line, col, embed, "wiki")
 
 
 def decode_uri(dest: str) -> str | None:
@@ -159,21 +190,24 @@ def _markdown_links(masked: str, text: str, pos: _Pos, out: list[Link]) -> None:
     if "](" not in masked:
         return
     for m in _MD_LINK.finditer(masked):
-        group = 3 if m.group(3) is not None else 4
+        group = 2 if m.group(2) is not None else 3
         dest = text[m.start(group) : m.end(group)]
-        if not dest or ":" in dest:
+        if not dest or (":" in dest and not dest.startswith(("./", "../"))):
             continue  # empty, or external (http:, obsidian:, mailto:, C:)
         decoded = decode_uri(dest)
         if decoded is None:
             continue
         linkpath, subpath = split_linktext(_frontmatter.clean(decoded))
-        line, col = pos(m.start())
-        label = text[m.start(2) : m.end(2)]
-        out.append(Link(linkpath, subpath, label, text[m.start() : m.end()], line, col,
-                        bool(m.group(1)), "markdown"))
+        embed = m.start() > 0 and masked[m.start() - 1] == "!"
+        start = m.start() - 1 if embed else m.start()
+        line, col = pos(start)
+        label = text[m.start(1) : m.end(1)]
+        out.append(Link(linkpath, subpath, label, text[start : m.end()], line, col, embed,
+                        "markdown"))
 
 
-def _tags(masked: str, pos: _Pos) -> list[Tag]:
+def _tags(masked: str, pos: _Pos, tables: list[tuple[int, int]],
+          comments: list[tuple[int, int]]) -> list[Tag]:
     if "#" not in masked:
         return []
     out = []
@@ -181,20 +215,55 @@ def _tags(masked: str, pos: _Pos) -> list[Tag]:
         name = m.group(1)
         if name.isdigit():
             continue  # all-digit tags are not tags (T2)
+        at = m.start()
+        if at and masked[at - 1] in ">|%" and not _starts_run(masked, at, tables, comments):
+            continue
         line, col = pos(m.start())
         out.append(Tag(name, line, col))
     return out
 
 
-def _headings(masked: str, text: str, pos: _Pos) -> list[Heading]:
+def _starts_run(masked: str, at: int, tables: list[tuple[int, int]],
+                comments: list[tuple[int, int]]) -> bool:
+    """Does the ``#`` at ``at``, after ``>``, ``|`` or ``%``, start an inline run? It does
+    as the first thing in a blockquote or a table cell, and just inside or after a comment."""
+    line_start = masked.rfind("\n", 0, at) + 1
+    before = masked[line_start:at]
+    if before[-1] == ">":
+        return _QUOTE_PREFIX.fullmatch(before) is not None
+    if before[-1] == "|":
+        return not before.endswith("\\|") and _inside(tables, at)
+    if not before.endswith("%%"):
+        return False
+    if _inside(comments, at):
+        return True  # opening or closing line of a block comment
+    k = before.count("%%")  # this %% is the k-th on its line: paired when k is even or
+    line_end = masked.find("\n", at)  # when another %% follows on the same line
+    return k % 2 == 0 or k < masked.count("%%", line_start, len(masked) if line_end == -1
+                                          else line_end)
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    """Is ``offset`` inside one of the sorted, disjoint (start, end) ``spans``?"""
+    i = bisect_right(spans, offset, key=lambda span: span[0]) - 1
+    return i >= 0 and offset < spans[i][1]
+
+
+def _headings(masked: str, text: str, pos: _Pos,
+              comments: list[tuple[int, int]]) -> list[Heading]:
     out = []
     if "#" in masked:
-        for m in _ATX.finditer(masked):
+        first = _ATX.match(masked)
+        for m in ([first] if first else []) + list(_ATX_AFTER_NL.finditer(masked)):
+            if comments and _inside(comments, m.start(1)):
+                continue  # block comments hold inline text only (E13)
             raw = text[m.start(2) : m.end(2)].strip() if m.group(2) is not None else ""
             line, col = pos(m.start(1))
             out.append(Heading(raw, len(m.group(1)), line, col))
     if "==" in masked or "--" in masked:
-        for m in _SETEXT.finditer(masked):
+        for m in _SETEXT_AFTER_NL.finditer(masked):
+            if comments and _inside(comments, m.start(1)):
+                continue
             heading = _setext(masked, text, m, pos)
             if heading is not None:
                 out.append(heading)
@@ -203,9 +272,9 @@ def _headings(masked: str, text: str, pos: _Pos) -> list[Heading]:
 
 
 def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos) -> Heading | None:
-    if m.start() == 0:
-        return None
-    prev_end = m.start() - 1
+    """The heading underlined by ``m`` (which starts with the newline before the underline),
+    if the line above is a paragraph line."""
+    prev_end = m.start()
     prev_start = masked.rfind("\n", 0, prev_end) + 1
     prev = masked[prev_start:prev_end]
     if not prev.strip() or _NOT_PARAGRAPH.match(prev) or _ATX.match(prev):

@@ -30,6 +30,28 @@ def all_paths(index: Index) -> list[tuple[str, bool]]:
     return [(r[0], bool(r[1])) for r in index.query("SELECT path, is_note FROM files")]
 
 
+def alias_paths(index: Index, lowers: list[str]) -> list[tuple[str, str]]:
+    """(lowercased alias, note path) for aliases equal to one of ``lowers``."""
+    out: list[tuple[str, str]] = []
+    for start in range(0, len(lowers), 500):
+        chunk = lowers[start : start + 500]
+        out.extend(index.query(
+            "SELECT a.lower, f.path FROM aliases a JOIN files f ON f.id = a.file"
+            f" WHERE a.lower IN ({','.join('?' * len(chunk))}) ORDER BY f.path", chunk))
+    return out
+
+
+def name_counts(index: Index, keys: list[str]) -> dict[str, int]:
+    """How many files have each name key."""
+    out: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        out.update(index.query(
+            "SELECT name_key, count(*) FROM files"
+            f" WHERE name_key IN ({','.join('?' * len(chunk))}) GROUP BY name_key", chunk))
+    return out
+
+
 def all_aliases(index: Index) -> list[tuple[str, str]]:
     """(alias, note path) pairs."""
     return index.query(
@@ -105,3 +127,70 @@ def problems(index: Index) -> list[Row]:
     return index.query(
         "SELECT f.path, p.code, p.message, p.line, p.col FROM problems p"
         " JOIN files f ON f.id = p.file ORDER BY f.path, p.line")
+
+
+# --- for `vaultkit check` -------------------------------------------------------------
+
+_CHECK_LINKS = (
+    "SELECT s.path, l.line, l.col, l.text, l.target, l.subpath, l.embed, d.path FROM links l"
+    " JOIN files s ON s.id = l.src LEFT JOIN files d ON d.id = l.dst"
+)
+
+
+def check_links(index: Index, sources: list[str] | None = None) -> list[Row]:
+    """(source, line, col, text, target, subpath, embed, resolved path) of the links in
+    ``sources`` (every note when None), in file order."""
+    if sources is None:
+        return index.query(_CHECK_LINKS + " ORDER BY s.path, l.line, l.col")
+    return _in_chunks(index, _CHECK_LINKS + " WHERE s.path IN ({marks})"
+                      " ORDER BY s.path, l.line, l.col", sources)
+
+
+def unresolved_links(index: Index) -> list[Row]:
+    """As :func:`check_links`, the unresolved links of every note."""
+    return index.query(_CHECK_LINKS + " WHERE l.dst IS NULL ORDER BY s.path, l.line, l.col")
+
+
+def headings_of(index: Index, paths: list[str]) -> list[Row]:
+    """(path, text, level, line, col) of the headings of ``paths``, in file order."""
+    return _in_chunks(index, "SELECT f.path, h.text, h.level, h.line, h.col FROM headings h"
+                      " JOIN files f ON f.id = h.file WHERE f.path IN ({marks})"
+                      " ORDER BY f.path, h.line, h.col", paths)
+
+
+def blocks_of(index: Index, paths: list[str]) -> list[Row]:
+    """(path, id) of the block ids of ``paths``."""
+    return _in_chunks(index, "SELECT f.path, b.id FROM blocks b JOIN files f ON f.id = b.file"
+                      " WHERE f.path IN ({marks})", paths)
+
+
+def _in_chunks(index: Index, sql: str, values: list[str], size: int = 500) -> list[Row]:
+    out: list[Row] = []
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        out.extend(index.query(sql.format(marks=",".join("?" * len(chunk))), chunk))
+    return out
+
+
+# --- for the graph and unlinked mentions (vaultkit.graph, vaultkit.mentions) -----------
+
+
+def graph_files(index: Index) -> list[Row]:
+    """(path, is_note, excluded) of every file."""
+    return index.query("SELECT path, is_note, excluded FROM files ORDER BY path")
+
+
+def graph_links(index: Index) -> list[Row]:
+    """(source, resolved path or None, target, line, col, text, subpath, kind, embed) of
+    every link, in file order."""
+    return index.query(
+        "SELECT s.path, d.path, l.target, l.line, l.col, l.text, l.subpath, l.kind, l.embed"
+        " FROM links l JOIN files s ON s.id = l.src LEFT JOIN files d ON d.id = l.dst"
+        " ORDER BY s.path, l.line, l.col")
+
+
+def graph_tags(index: Index) -> list[Row]:
+    """(path, name, line, col, frontmatter) of every tag, in file order."""
+    return index.query(
+        "SELECT f.path, t.name, t.line, t.col, t.frontmatter FROM tags t"
+        " JOIN files f ON f.id = t.file ORDER BY f.path, t.line, t.col")

@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import scan
 from .index import Index
-from .model import FileProblem, FileStat, LinkRef, RefreshStats
+from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
 from .parse import PARSER_VERSION, parse_note
 from .resolve import Resolver, name_key
 
@@ -99,8 +100,9 @@ def refresh(root: Path, index: Index, progress: Progress | None = None) -> Refre
 def _apply(
     root: Path, index: Index, found: dict[str, FileStat], d: Diff, filters: str,
     filters_changed: bool, progress: Progress | None,
+    rows: dict[str, tuple[int, int, int]] | None = None,  # index.file_rows(), if just read
 ) -> tuple[tuple[LinkRef, ...], tuple[LinkRef, ...], tuple[FileProblem, ...]]:
-    rows = index.file_rows()
+    rows = index.file_rows() if rows is None else rows
     index.delete_files([rows[p][0] for p in d.removed if p in rows])
     excluded = scan.excluder(json.loads(filters))
     ids = {p: row[0] for p, row in rows.items() if p in found}
@@ -135,12 +137,25 @@ def _apply(
     fresh = {ids[p] for p in to_parse}
     names = {name_key(p) for p in d.removed + d.added}
     rebroken, fixed = _reresolve(index, resolver, ids, names, fresh)
+    _forget_suggestions(index, d.removed + vanished, [p for p in d.added if p not in vanished])
     if vanished:  # deleted while we read: drop them, and redo every link to their names
         index.delete_files([ids.pop(p) for p in vanished])
         again = _reresolve(index, Resolver(ids), ids, {name_key(p) for p in vanished}, set())
         rebroken += again[0]
         fixed += again[1]
     return tuple(broken + rebroken), tuple(fixed), tuple(problems)
+
+
+def _forget_suggestions(index: Index, removed: list[str], added: list[str]) -> None:
+    """Drop cached "did you mean" answers that a file coming or going may change."""
+    if not (removed or added):
+        return
+    cached = index.suggestion_targets()
+    if not cached:
+        return
+    from .resolve import affected_targets
+
+    index.drop_suggestions(affected_targets(cached, added) if added else (), removed)
 
 
 def _unresolved_of(index: Index, fids: list[int]) -> dict[int, set[str]]:
@@ -249,3 +264,144 @@ def parse_one(root: Path, path: str) -> Parsed:
         [(b.id, b.line, b.column) for b in note.blocks],
         list(note.aliases), problems,
     )
+
+
+# --- targeted refresh: only the paths file-system events named (``vaultkit watch``) -------
+
+FULL_ABOVE = 5000  # more named files than this: walking the whole vault is as quick
+
+
+def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
+                  progress: Progress | None = None) -> RefreshReport:
+    """:func:`refresh`, looking only at the files and folders ``batch`` names (``None``:
+    the whole vault), and saying which paths changed. Files outside the batch are taken to
+    be as the index has them. Notes in ``batch.written`` are read again even when their
+    (mtime_ns, size) look unchanged: a same-size rewrite within one tick of the clock."""
+    start = time.perf_counter()
+    problems: list[FileProblem] = []
+    filters = json.dumps(scan.load_ignore_filters(root))
+    reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
+    filters_changed = index.get_meta("ignore_filters") != filters
+    full = batch is None or batch.full or reparse or len(batch.files) > FULL_ABOVE
+    if full or batch is None:
+        found = scan.walk(root, lambda w: problems.append(
+            FileProblem(w.path, "unreadable", w.message)))
+        files, prefixes, written = set(), None, frozenset()
+        if not filters_changed and diff(found, index.file_rows(), reparse).empty:
+            return RefreshReport(_stats(start, problems, len(found)), full=True)
+    else:
+        found, files, prefixes = _look(root, index, batch)
+        written = batch.written
+    with index.write():
+        rows = index.file_rows()
+        d = _scoped_diff(found, rows, files, prefixes, written, reparse)
+        if d.empty and not filters_changed:
+            return RefreshReport(_stats(start, problems, len(rows)), full=prefixes is None)
+        everything = found
+        if prefixes is not None:  # _apply only reads it: a view is enough (and 6x cheaper)
+            everything = cast("dict[str, FileStat]", _Overlay(found, rows, set(d.removed)))
+        broken, fixed, found_problems = _apply(root, index, everything, d, filters,
+                                               filters_changed, progress, rows)
+        index.set_meta("parser_version", str(PARSER_VERSION))
+        index.set_meta("ignore_filters", filters)
+        kept = _indexed(index, d.added + d.modified)  # minus files that vanished while read
+    stats = RefreshStats(
+        added=len(d.added), modified=len(d.modified), removed=len(d.removed),
+        unchanged=len(rows) - len(d.modified) - len(d.removed),
+        seconds=time.perf_counter() - start, broken=broken, fixed=fixed,
+        problems=tuple(problems) + found_problems,
+    )
+    return RefreshReport(
+        stats, tuple(p for p in d.added if p in kept), tuple(p for p in d.modified if p in kept),
+        tuple(d.removed) + tuple(p for p in d.modified if p not in kept), full=prefixes is None,
+    )
+
+
+class _Overlay(Mapping[str, FileStat]):
+    """What a full walk would have found: the batch's files as on disk, every other
+    file as the index has it."""
+
+    def __init__(self, found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]],
+                 removed: set[str]) -> None:
+        self.found, self.rows, self.removed = found, rows, removed
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.found or (path in self.rows and path not in self.removed)
+
+    def __getitem__(self, path: str) -> FileStat:
+        if path in self.found:
+            return self.found[path]
+        if path in self.removed:
+            raise KeyError(path)
+        row = self.rows[path]
+        return FileStat(path, row[1], row[2], scan.is_note_path(path))
+
+    def _keys(self) -> set[str]:
+        return self.found.keys() | (self.rows.keys() - self.removed)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+def _stats(start: float, problems: list[FileProblem], unchanged: int) -> RefreshStats:
+    return RefreshStats(unchanged=unchanged, seconds=time.perf_counter() - start,
+                        problems=tuple(problems))
+
+
+def _low(path: str) -> str:
+    return unicodedata.normalize("NFC", path).lower()
+
+
+def _look(root: Path, index: Index, batch: PathBatch
+          ) -> tuple[dict[str, FileStat], set[str], tuple[str, ...]]:
+    """Stat the named files and walk the named folders. Indexed files whose path differs
+    from a named one only in case are looked at too (a case-only rename)."""
+    lowers = {_low(p) for p in batch.files}
+    files = set(batch.files) | {p for p in _paths_named(index, batch.files) if _low(p) in lowers}
+    found: dict[str, FileStat] = {}
+    for folder in sorted(batch.folders):
+        found.update(scan.walk_folder(root, folder))
+    real_root = os.path.realpath(root)
+    for path in files:
+        st = scan.stat_path(root, path, real_root)
+        if st is not None:
+            found[path] = st
+    return found, files, tuple(_low(f) + "/" for f in sorted(batch.folders))
+
+
+def _paths_named(index: Index, paths: set[str] | frozenset[str]) -> list[str]:
+    keys = sorted({name_key(p) for p in paths})
+    out: list[str] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        out.extend(r[0] for r in index.query(
+            f"SELECT path FROM files WHERE name_key IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def _scoped_diff(found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]],
+                 files: set[str], prefixes: tuple[str, ...] | None,
+                 written: frozenset[str], reparse: bool) -> Diff:
+    if prefixes is not None:  # only the rows the batch covers
+        if prefixes:
+            rows = {p: r for p, r in rows.items() if p in files or _low(p).startswith(prefixes)}
+        else:
+            rows = {p: rows[p] for p in files if p in rows}
+    d = diff(found, rows, reparse)
+    forced = {p for p in written if p in rows and p in found and found[p].is_note}
+    forced -= set(d.modified)
+    if forced:
+        d = Diff(d.added, sorted(d.modified + list(forced)), d.removed, d.unchanged - len(forced))
+    return d
+
+
+def _indexed(index: Index, paths: list[str]) -> set[str]:
+    out: set[str] = set()
+    for start in range(0, len(paths), 500):
+        chunk = paths[start : start + 500]
+        out.update(r[0] for r in index.query(
+            f"SELECT path FROM files WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+    return out

@@ -8,21 +8,39 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
-from .model import FileProblem, RefreshStats, Stats
+from .model import FileProblem, LinkRef, RefreshReport, RefreshStats, Stats
 
 
 def to_jsonable(item: Any) -> Any:
+    """A model object as a dict of its fields (fast: no deep copy; nested model objects
+    are converted by :func:`emit_json`'s default hook)."""
     if is_dataclass(item) and not isinstance(item, type):
-        return asdict(item)
+        names = _FIELDS.get(type(item))
+        if names is None:
+            names = _FIELDS[type(item)] = tuple(f.name for f in fields(item))
+        return {name: getattr(item, name) for name in names}
     return item
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def emit_json(data: Any) -> None:
+    """One JSON document on stdout: indented on a terminal, compact (and much faster:
+    the C encoder) in a pipe."""
     data = [to_jsonable(x) for x in data] if isinstance(data, list) else to_jsonable(data)
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=_default)
+                     + "\n")
+
+
+def _default(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(value)
+    return str(value)
 
 
 def refresh_json(stats: RefreshStats) -> dict[str, Any]:
@@ -128,3 +146,141 @@ def progress_bar(description: str, min_total: int = 200) -> tuple[Callable[[int,
             state["bar"].stop()
 
     return update, close
+
+
+# --- vaultkit watch: JSON Lines, a live view on a terminal, or plain lines for a log -------
+
+WATCH_RECENT = 12  # change lines the live view keeps, newest first
+
+
+def link_ref_json(ref: LinkRef) -> dict[str, Any]:
+    return {"source": ref.source, "line": ref.line, "column": ref.column, "text": ref.text,
+            "target": ref.target, "resolved": ref.resolved}
+
+
+def watch_json(report: RefreshReport) -> dict[str, Any]:
+    """One line of ``vaultkit watch --json``. An index built from nothing ("rebuilt")
+    changed everything: its lists are left empty rather than naming every file."""
+    s = report.stats
+    if s.rebuilt:
+        report = RefreshReport(RefreshStats(seconds=s.seconds, rebuilt=True), full=True,
+                               notes=report.notes, links=report.links,
+                               unresolved=report.unresolved)
+        s = report.stats
+    return {
+        "added": list(report.added), "modified": list(report.modified),
+        "removed": list(report.removed), "broken": [link_ref_json(r) for r in s.broken],
+        "fixed": [link_ref_json(r) for r in s.fixed], "seconds": round(s.seconds, 4),
+        "full": report.full, "rebuilt": s.rebuilt, "notes": report.notes,
+        "links": report.links, "unresolved": report.unresolved,
+    }
+
+
+def watch_lines(report: RefreshReport, limit: int = 20) -> list[tuple[str, str]]:
+    """(style, text) per change: links broken and fixed first, then the paths."""
+    s = report.stats
+    if s.rebuilt:
+        return [("dim", f"index built from nothing: {s.added} files")]
+    lines = [("red", f"broken {r.source}:{r.line}:{r.column} {r.text}") for r in s.broken]
+    lines += [("green", f"fixed  {r.source}:{r.line}:{r.column} {r.text}") for r in s.fixed]
+    for mark, paths in (("+", report.added), ("~", report.modified), ("-", report.removed)):
+        lines += [("dim", f"{mark} {p}") for p in paths]
+    if len(lines) > limit:
+        lines = [*lines[:limit], ("dim", f"… and {len(lines) - limit} more")]
+    return lines
+
+
+def watch_summary(report: RefreshReport, totals: bool = True) -> str:
+    s = report.stats
+    counts = [(s.added, "added"), (s.modified, "modified"), (s.removed, "removed"),
+              (len(s.broken), "broken"), (len(s.fixed), "fixed")]
+    done = ", ".join(f"{n} {what}" for n, what in counts if n) or "nothing changed"
+    text = f"{_clock()} {done} in {s.seconds * 1000:.0f} ms"
+    if totals:
+        text += f"; {report.notes} notes, {report.links} links, {report.unresolved} unresolved"
+    return text
+
+
+def _clock() -> str:
+    import time
+
+    return time.strftime("%H:%M:%S")
+
+
+class WatchOutput:
+    """Where ``vaultkit watch`` reports (a :class:`vaultkit.watch.Sink`): JSON Lines with
+    ``--json``, a calm live view when stdout is a terminal, else plain lines (a log, a
+    service). Notices go to stderr, except in the live view, which shows them."""
+
+    def __init__(self, root: object, debounce: float, as_json: bool) -> None:
+        self.root, self.debounce, self.as_json = str(root), debounce, as_json
+        self.live_view = not as_json and sys.stdout.isatty()
+        self._bar = progress_bar("Indexing")
+        self._live: Any = None
+        self._last: RefreshReport | None = None
+        self._summary = ""
+        self._recent: list[tuple[str, str]] = []
+        self._notices: list[str] = []
+
+    def __enter__(self) -> WatchOutput:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar[1]()
+        if self._live is not None:
+            self._live.stop()
+
+    def progress(self, done: int, total: int) -> None:
+        self._bar[0](done, total)
+
+    def ready(self, report: RefreshReport | None) -> None:
+        self._bar[1]()
+        self._last = report
+        if self.live_view:
+            from rich.live import Live
+
+            self._live = Live(self._view(), console=_console(), auto_refresh=False)
+            self._live.start()
+            return
+        counts = "" if report is None else (
+            f" ({report.notes} notes, {report.links} links, {report.unresolved} unresolved)")
+        info(f"vaultkit: watching {self.root}{counts}; Ctrl-C to stop")
+
+    def report(self, report: RefreshReport) -> None:
+        self._last = report
+        if self.as_json:
+            sys.stdout.write(json.dumps(watch_json(report), ensure_ascii=False) + "\n")
+        elif self._live is None:
+            sys.stdout.write(watch_summary(report) + "\n" + "".join(
+                f"  {text}\n" for _, text in watch_lines(report)))
+        else:
+            self._summary = watch_summary(report, totals=False)
+            lines = [(style, f"{_clock()} {text}") for style, text in watch_lines(report, 8)]
+            self._recent = (lines + self._recent)[:WATCH_RECENT]
+            self._live.update(self._view(), refresh=True)
+        sys.stdout.flush()
+
+    def notice(self, message: str) -> None:
+        if self._live is None:
+            info(f"vaultkit: {message}")
+            return
+        self._notices = [*self._notices[-2:], f"{_clock()} {message}"]
+        self._live.update(self._view(), refresh=True)
+
+    def _view(self) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        r = self._last
+        parts = [Text.assemble(("Watching ", "bold"), (self.root, "bold cyan"),
+                               (f"   debounce {self.debounce:g}s · Ctrl-C to stop", "dim"))]
+        if r is not None:
+            parts.append(Text.assemble(
+                f"{r.notes} notes · {r.links} links · ",
+                (f"{r.unresolved} unresolved", "red" if r.unresolved else "green")))
+        if self._summary:
+            parts.append(Text(f"last refresh {self._summary}", "dim"))
+        parts += [Text(text, style, no_wrap=True, overflow="ellipsis")
+                  for style, text in self._recent]
+        parts += [Text(n, "yellow", no_wrap=True, overflow="ellipsis") for n in self._notices]
+        return Group(*parts)

@@ -94,6 +94,31 @@ class Resolver:
         cands = cands or self._by_name.get(last + ".md", [])
         return cands if len(cands) > 1 else []
 
+    def ties(self, linkpath: str, source: str) -> list[str]:
+        """The files ranking equal with the one :meth:`resolve` picks, when there are
+        several: the link's meaning then depends on Obsidian's load order (spec R6, and
+        the sorted tie-break above). ``[]`` when the choice is clear. Mirrors ``resolve``."""
+        dest = self.resolve(linkpath, source)
+        cands = self.is_ambiguous(linkpath) if dest is not None and linkpath else []
+        if not cands or dest is None:
+            return []
+        last = name_key(linkpath)
+        if not ("." in last and self._by_name.get(last)):
+            linkpath += ".md"
+        wanted = unicodedata.normalize("NFC", linkpath).lower()
+        low = self._lower[dest]
+        src_folder = unicodedata.normalize("NFC", folder_of(source)).lower()
+        if wanted.startswith(("./", "../")):
+            wanted = _join(src_folder, wanted)
+        wanted = wanted[1:] if wanted.startswith("/") else wanted
+        if low == wanted:  # an exact path hit: only files differing in case tie
+            same = [c for c in cands if self._lower[c] == low]
+        else:
+            near = low.startswith(src_folder)
+            same = [c for c in cands if len(c) == len(dest) and self._lower[c].endswith(wanted)
+                    and self._lower[c].startswith(src_folder) == near]
+        return same if len(same) > 1 else []
+
 
 def _join(folder: str, rel: str) -> str:
     joined = posixpath.normpath(posixpath.join(folder, rel)) if folder else posixpath.normpath(rel)
@@ -124,6 +149,15 @@ def link_text_for(path: str, resolver: Resolver) -> str:
 # --- "did you mean" ------------------------------------------------------------------------
 
 SUGGEST_CUTOFF = 70.0
+BATCH_ROWS = 256  # targets scored at once: bounds the score matrix's memory
+
+
+def target_kind(target: str) -> tuple[bool, bool]:
+    """(is the target a note, is it written with a folder) for a link target."""
+    last = target.rsplit("/", 1)[-1]
+    is_note = not ("." in last and not last.lower().endswith(".md"))
+    query = target[:-3] if target.lower().endswith(".md") else target
+    return is_note, "/" in query
 
 
 class Suggester:
@@ -131,41 +165,82 @@ class Suggester:
 
     An exact alias match comes first (``[[BERT]]`` -> the note whose alias is BERT), then
     the closest names by rapidfuzz's QRatio (case and punctuation ignored); a target with
-    a folder is compared with whole paths. Each suggestion is written as a link would be:
-    the bare name when it is unique, else the path.
+    a folder is compared with whole paths, and a target with an extension other than
+    ``.md`` with attachments. Each suggestion is written as a link would be: the bare name
+    when it is unique, else the path.
     """
 
-    def __init__(self, paths: Iterable[tuple[str, bool]], aliases: Iterable[tuple[str, str]]):
+    def __init__(self, paths: Iterable[tuple[str, bool]],
+                 aliases: Iterable[tuple[str, str]] = ()) -> None:
         all_paths = sorted(paths)
-        resolver = Resolver(p for p, _ in all_paths)
-        # per kind (note / attachment): link texts, and the names and paths to score
-        self._texts: dict[bool, list[str]] = {True: [], False: []}
+        self._resolver = Resolver(p for p, _ in all_paths)
+        # per kind (note / attachment): the files, and the names and paths to score
+        self._files: dict[bool, list[str]] = {True: [], False: []}
         self._names: dict[bool, list[str]] = {True: [], False: []}
-        self._paths: dict[bool, list[str]] = {True: [], False: []}
+        self._stems: dict[bool, list[str]] = {True: [], False: []}
         for path, is_note in all_paths:
             stem = path[:-3] if is_note and path.lower().endswith(".md") else path
-            self._texts[is_note].append(link_text_for(path, resolver))
+            self._files[is_note].append(path)
             self._names[is_note].append(stem.rsplit("/", 1)[-1])
-            self._paths[is_note].append(stem)
+            self._stems[is_note].append(stem)
         self._aliases: dict[str, list[str]] = {}
         for alias, path in aliases:
-            self._aliases.setdefault(alias.lower(), []).append(link_text_for(path, resolver))
+            self._aliases.setdefault(alias.lower(), []).append(path)
+
+    def text(self, path: str) -> str:
+        return link_text_for(path, self._resolver)
 
     def suggest(self, target: str, limit: int = 3) -> list[str]:
-        from rapidfuzz import fuzz, process, utils
-
+        """Link texts of the files ``target`` most likely meant, best first."""
         if not target:
             return []
-        out = list(dict.fromkeys(self._aliases.get(target.lower(), [])))
-        last = target.rsplit("/", 1)[-1]
-        is_note = not ("." in last and not last.lower().endswith(".md"))
-        query = target[:-3] if target.lower().endswith(".md") else target
-        choices = self._paths[is_note] if "/" in query else self._names[is_note]
-        for _, _score, i in process.extract(
-            query, choices, scorer=fuzz.QRatio, processor=utils.default_process,
-            limit=limit + len(out), score_cutoff=SUGGEST_CUTOFF,
-        ):
-            text = self._texts[is_note][i]
-            if text not in out:
-                out.append(text)
-        return out[:limit]
+        paths = list(dict.fromkeys(self._aliases.get(target.lower(), [])))
+        for path in self.closest([target], limit)[target]:
+            if path not in paths:
+                paths.append(path)
+        return list(dict.fromkeys(self.text(p) for p in paths[:limit]))
+
+    def closest(self, targets: list[str], limit: int = 3) -> dict[str, list[str]]:
+        """The ``limit`` closest file paths for each target (fuzzy names only, no
+        aliases). Many targets are scored at once on every core."""
+        from rapidfuzz import fuzz, process, utils
+
+        groups: dict[tuple[bool, bool], list[str]] = {}
+        for target in dict.fromkeys(targets):
+            groups.setdefault(target_kind(target), []).append(target)
+        out: dict[str, list[str]] = {t: [] for t in targets}
+        for (is_note, with_folder), group in groups.items():
+            choices = (self._stems if with_folder else self._names)[is_note]
+            if not choices:
+                continue
+            files = self._files[is_note]
+            queries = [t[:-3] if t.lower().endswith(".md") else t for t in group]
+            if len(queries) < 8:  # not worth a matrix
+                for target, query in zip(group, queries, strict=True):
+                    out[target] = [files[i] for _, _, i in process.extract(
+                        query, choices, scorer=fuzz.QRatio, processor=utils.default_process,
+                        limit=limit, score_cutoff=SUGGEST_CUTOFF)]
+                continue
+            for start in range(0, len(queries), BATCH_ROWS):
+                scores = process.cdist(
+                    queries[start : start + BATCH_ROWS], choices, scorer=fuzz.QRatio,
+                    processor=utils.default_process, score_cutoff=SUGGEST_CUTOFF, workers=-1)
+                for target, row in zip(group[start : start + BATCH_ROWS], scores, strict=True):
+                    best = [int(i) for i in row.nonzero()[0]]
+                    best.sort(key=lambda i: (-row[i], i))
+                    out[target] = [files[i] for i in best[:limit]]
+        return out
+
+
+def affected_targets(targets: list[str], new_paths: list[str]) -> set[str]:
+    """Targets whose suggestions a file at one of ``new_paths`` could enter."""
+    from rapidfuzz import fuzz, process, utils
+
+    hit: set[str] = set()
+    for path in new_paths:
+        stem = path[:-3] if path.lower().endswith(".md") else path
+        for query in {stem, stem.rsplit("/", 1)[-1]}:
+            hit.update(t for t, _, _ in process.extract(
+                query, targets, scorer=fuzz.QRatio, processor=utils.default_process,
+                limit=None, score_cutoff=SUGGEST_CUTOFF))
+    return hit

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import stat as stat_mod
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,22 @@ BINARY_SNIFF = 8192
 
 def is_note_path(path: str) -> bool:
     return path[-3:].lower() == ".md"
+
+
+# Editors' scratch files are neither notes nor attachments, for the walk and ``watch`` alike:
+# vim's write test ``4913``, backups ``x~``, swap files, Emacs ``.#x``/``#x#``, JetBrains'
+# safe-write files, Office's ``~$x``, and the ``*.tmp`` of write-temp-then-rename saves.
+EDITOR_TEMP_NAMES = frozenset({"4913"})
+EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".tmp", "___jb_tmp___", "___jb_old___")
+EDITOR_TEMP_PREFIXES = (".#", "~$")
+
+
+def is_temp_name(name: str) -> bool:
+    """Is this file name an editor's temporary, swap or backup file?"""
+    low = name.lower()
+    return (low in EDITOR_TEMP_NAMES or low.endswith(EDITOR_TEMP_SUFFIXES)
+            or name.startswith(EDITOR_TEMP_PREFIXES)
+            or (len(name) > 2 and name[0] == "#" and name[-1] == "#"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +86,61 @@ def _walk_dir(
                 st = entry.stat(follow_symlinks=False)
         except OSError:
             continue  # vanished while walking, or a broken link: simply not there
-        if stat_mod.S_ISREG(st.st_mode):
+        if stat_mod.S_ISREG(st.st_mode) and not is_temp_name(name):
             yield rel, st
+
+
+# --- targeted look-ups for ``watch``: the same rules as walk, for a few paths ------------
+
+CASE_INSENSITIVE_FS = sys.platform in ("darwin", "win32")  # check names' case by listing
+
+
+def stat_path(root: Path, rel: str, real_root: str | None = None) -> FileStat | None:
+    """The file at vault path ``rel`` as :func:`walk` would find it, or None if walk would
+    not (missing, hidden, an editor temp file, under a symlinked folder, not a file)."""
+    parts = rel.split("/")
+    if any(not p or p.startswith(".") for p in parts) or is_temp_name(parts[-1]):
+        return None
+    real_root = real_root or os.path.realpath(root)
+    full = os.path.join(root, *parts)
+    if os.path.realpath(os.path.dirname(full)) != os.path.join(real_root, *parts[:-1]):
+        return None  # walk does not enter symlinked folders
+    try:
+        st = os.lstat(full)
+        if stat_mod.S_ISLNK(st.st_mode):
+            target = os.path.realpath(full)
+            if not target.startswith(real_root + os.sep) or os.path.isdir(target):
+                return None
+            st = os.stat(full)
+    except OSError:
+        return None
+    if not stat_mod.S_ISREG(st.st_mode) or not _exact_name(full):
+        return None
+    return FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
+
+
+def walk_folder(root: Path, folder: str) -> dict[str, FileStat]:
+    """Every file :func:`walk` would find under vault folder ``folder`` ({} if none)."""
+    parts = folder.split("/")
+    if any(not p or p.startswith(".") for p in parts):
+        return {}
+    real_root = os.path.realpath(root)
+    full = os.path.join(root, *parts)
+    if (not os.path.isdir(full) or os.path.realpath(full) != os.path.join(real_root, *parts)
+            or os.path.islink(full) or not _exact_name(full)):
+        return {}
+    return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
+            for rel, st in _walk_dir(full, folder + "/", real_root, None)}
+
+
+def _exact_name(full: str) -> bool:
+    """On a case-insensitive file system, is the last name spelled as on disk?"""
+    if not CASE_INSENSITIVE_FS:
+        return True
+    try:
+        return os.path.basename(full) in os.listdir(os.path.dirname(full))
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)

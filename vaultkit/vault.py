@@ -11,22 +11,34 @@ import contextlib
 import os
 import shutil
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
+from . import graph as gr
 from . import queries as q
 from .errors import AmbiguousNote, NoteNotFound, VaultkitError
 from .index import Index, IndexCorrupt
+from .mentions import MentionSearch
 from .model import (
     Backlink,
+    Diagnostic,
     FileProblem,
+    Hub,
+    Island,
+    Mention,
+    MentionCount,
     NotePath,
     OutLink,
+    PathBatch,
+    PathStep,
+    RefreshReport,
     RefreshStats,
+    Related,
     Stats,
     TagCount,
     Unresolved,
 )
-from .refresh import Progress, refresh
+from .refresh import Progress, refresh, refresh_paths
 from .resolve import Suggester, name_key
 
 INDEX_DIR = ".vaultkit"
@@ -112,6 +124,35 @@ class Vault:
         self.index = Index(self.index_path)
         return self.refresh(progress)
 
+    def refresh_changes(self, batch: PathBatch | None = None,
+                        progress: Progress | None = None) -> RefreshReport:
+        """Refresh only the files and folders ``batch`` names (None: the whole vault), and
+        say which paths changed and the totals after it; ``watch`` runs it per burst."""
+        from dataclasses import replace
+
+        report = refresh_paths(self.root, self.index, batch, progress)
+        stats = report.stats
+        if self.index.created:
+            stats = _replace_rebuilt(stats)
+            self.index.created = False
+        c = q.counts(self.index)
+        return replace(report, stats=stats, notes=c["notes"], links=c["links"],
+                       unresolved=c["links"] - c["resolved"])
+
+    def reopen(self) -> None:
+        """Open the index again: its file was removed or replaced on disk."""
+        self.index.close()  # as the last connection, SQLite drops the old -wal and -shm
+        if not self.index_path.exists():
+            self._delete_index()  # an old -wal must never meet a new index file
+        self.index = self._open_index()
+
+    def watch(self, sink: object, **options: object) -> None:
+        """Keep the index current while files change, telling ``sink`` what each refresh
+        did, until stopped. See :mod:`vaultkit.watch`, the one module using watchdog."""
+        from .watch import Watch
+
+        Watch(self, sink, **options).run()  # type: ignore[arg-type]
+
     # --- finding a note ----------------------------------------------------------------
 
     def find(self, query: str) -> str:
@@ -161,13 +202,30 @@ class Vault:
     def orphans(self, isolated: bool = False) -> list[NotePath]:
         return [NotePath(p) for p in q.orphans(self.index, isolated)]
 
+    def suggestions(self, targets: Iterable[str], limit: int = 3) -> dict[str, tuple[str, ...]]:
+        """"Did you mean" for each link target: notes whose alias is the target, then the
+        closest names; written as links would be. Cached in the index until files come
+        or go, so a query does not score the whole vault again."""
+        wanted = sorted({t for t in targets if t})
+        closest = self.index.cached_suggestions(wanted)
+        missing = [t for t in wanted if t not in closest]
+        if missing:
+            found = Suggester(q.all_paths(self.index)).closest(missing, limit)
+            self.index.store_suggestions(found)
+            closest.update(found)
+        by_alias: dict[str, list[str]] = defaultdict(list)
+        for low, path in q.alias_paths(self.index, sorted({t.lower() for t in wanted})):
+            by_alias[low].append(path)
+        picks = {t: list(dict.fromkeys(by_alias.get(t.lower(), []) + closest.get(t, [])))[:limit]
+                 for t in wanted}
+        counts = q.name_counts(self.index, sorted({name_key(p) for ps in picks.values()
+                                                  for p in ps}))
+        return {t: tuple(dict.fromkeys(_link_text(p, counts) for p in ps))
+                for t, ps in picks.items()}
+
     def unresolved(self, suggestions: bool = True) -> list[Unresolved]:
         rows = q.unresolved(self.index)
-        suggest: dict[str, tuple[str, ...]] = {}
-        if suggestions and rows:
-            suggester = self.suggester()
-            for target in {r[4] for r in rows}:
-                suggest[target] = tuple(suggester.suggest(target))
+        suggest = self.suggestions(r[4] for r in rows) if suggestions and rows else {}
         return [
             Unresolved(src, line, col, text, target, bool(embed), suggest.get(target, ()))
             for src, line, col, text, target, embed in rows
@@ -194,6 +252,14 @@ class Vault:
     def problems(self) -> list[FileProblem]:
         return [FileProblem(*row) for row in q.problems(self.index)]
 
+    def check(self, files: list[str] | None = None, *, staged: bool = False) -> list[Diagnostic]:
+        """Broken links, headings, blocks and attachments, ambiguous links and file problems
+        in ``files`` (paths relative to the current folder; every note when None), with the
+        vault's ``.vaultkit.toml`` applied. See :mod:`vaultkit.checker`."""
+        from .checker import run_check
+
+        return list(run_check(self, files, staged=staged).diagnostics)
+
     def stats(self, top: int = 10) -> Stats:
         c = q.counts(self.index)
         return Stats(
@@ -203,6 +269,60 @@ class Vault:
             most_linked=tuple((p, int(n)) for p, n in q.most_linked(self.index, top)),
             problems=c["problems"],
         )
+
+    # --- the graph and unlinked mentions (vaultkit.graph, vaultkit.mentions) ----------
+
+    def graph(self, include_tags: bool = False, ghosts: bool = True,
+              excluded: bool = False) -> gr.Graph:
+        """The vault as a ``networkx.MultiDiGraph``: a node per note, attachment and
+        unresolved target (``ghost:`` + its lowercased name), and per tag (``tag:`` + name)
+        with ``include_tags``; an edge per link. Excluded files are left out unless
+        ``excluded``. See :mod:`vaultkit.graph` and docs/graph.md."""
+        g = gr.from_rows(q.graph_files(self.index), q.graph_links(self.index),
+                         q.graph_tags(self.index) if include_tags else (),
+                         include_tags=include_tags, ghosts=ghosts, excluded=excluded)
+        g.graph["name"] = self.root.name
+        return g
+
+    def hubs(self, limit: int = 20, by: str = "pagerank") -> list[Hub]:
+        """The most important notes, by PageRank (or ``by="in-degree"``)."""
+        return gr.hubs(self.graph(ghosts=False), limit, by)
+
+    def shortest_path(self, a: str, b: str, undirected: bool = False) -> list[PathStep]:
+        """The fewest links leading from note ``a`` to note ``b``; raises NoPath."""
+        return gr.shortest_path(self.graph(ghosts=False), self.find(a), self.find(b),
+                                undirected)
+
+    def related(self, note: str, limit: int = 10) -> list[Related]:
+        """Notes sharing links, backlinks or tags with ``note`` but not linked with it."""
+        return gr.related(self.graph(include_tags=True), self.find(note), limit)
+
+    def islands(self) -> list[Island]:
+        """Groups of notes not linked to the largest group (its other components)."""
+        return gr.islands(self.graph(ghosts=False))
+
+    def mentions(self, note: str) -> list[Mention]:
+        """Unlinked mentions of ``note``: its name or aliases as plain text elsewhere."""
+        return self._mention_search().of_note(self.find(note))
+
+    def mention_counts(self, limit: int = 20) -> list[MentionCount]:
+        """The notes with the most unlinked mentions: candidates to link."""
+        return self._mention_search().counts(limit)
+
+    def _mention_search(self) -> MentionSearch:
+        from .scan import read_note
+
+        def read(path: str) -> str | None:
+            return read_note(self.root / path).text
+
+        return MentionSearch(q.graph_files(self.index), q.graph_links(self.index),
+                             q.graph_tags(self.index), q.all_aliases(self.index), read)
+
+
+def _link_text(path: str, counts: dict[str, int]) -> str:
+    """The bare name when it is unique in the vault, else the path (without ``.md``)."""
+    stem = path[:-3] if path.lower().endswith(".md") else path
+    return stem.rsplit("/", 1)[-1] if counts.get(name_key(path), 0) == 1 else stem
 
 
 def _most_common(variants: Counter[str]) -> str:

@@ -1,0 +1,288 @@
+"""Benchmark vaultkit against obsidiantools, as whole processes, in one run.
+
+    python benchmarks/run.py                      # 1k and 10k notes, help-en when present
+    python benchmarks/run.py --sizes 1000,10000,100000 --write docs/performance.md
+    python benchmarks/run.py --no-peer            # vaultkit only
+
+Every figure is the median wall time of whole processes (start-up included), measured on
+vaults made by ``benchmarks/gen_vault.py`` (same seed, same vault every run) and on
+``../shared/vaults/help-en`` when it exists. obsidiantools is installed by this script in
+its own virtualenv (``.benchmarks/peer-venv``) and answers the same questions on the same
+vault in the same run; the table shows vaultkit / obsidiantools for each row. This is a
+script, not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = ROOT / ".benchmarks"
+HELP_EN = ROOT.parent / "shared" / "vaults" / "help-en"
+PEER_VENV = CACHE / "peer-venv"
+PEER_PACKAGE = "obsidiantools==0.11.0"
+
+sys.path.insert(0, str(ROOT))
+from benchmarks.gen_vault import generate  # noqa: E402
+
+PEER_SCRIPT = r"""
+import json, pathlib, sys, time
+t0 = time.perf_counter()
+import obsidiantools.api as otools
+vault = otools.Vault(pathlib.Path(sys.argv[1])).connect()
+if sys.argv[2] == "gather":
+    vault.gather()
+t1 = time.perf_counter()
+what = sys.argv[2]
+if what == "backlinks":
+    answer = vault.get_backlinks(sys.argv[3])
+elif what == "nonexistent":
+    answer = vault.nonexistent_notes
+elif what == "isolated":
+    answer = vault.isolated_notes
+else:
+    answer = []
+t2 = time.perf_counter()
+print(json.dumps({"connect": t1 - t0, "answer": t2 - t1, "count": len(answer)}))
+"""
+
+
+@dataclass
+class Row:
+    label: str
+    ours: list[float] = field(default_factory=list)
+    peer: list[float] = field(default_factory=list)
+    note: str = ""
+
+    def cells(self) -> tuple[str, str, str, str]:
+        ours = statistics.median(self.ours) if self.ours else None
+        peer = statistics.median(self.peer) if self.peer else None
+        ratio = f"{ours / peer:.4f}" if ours is not None and peer else "—"
+        return (self.label, _fmt(ours), _fmt(peer) if self.peer else self.note or "—", ratio)
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def vaultkit_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("vaultkit")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "vaultkit"]
+
+
+def timed(cmd: list[str], timeout: float = 1800) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KiB, largest process) and stdout of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    wall = time.perf_counter() - start
+    peak = _children_peak_rss()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
+    return wall, peak, out
+
+
+def _children_peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def ensure_peer() -> Path | None:
+    python = PEER_VENV / "bin" / "python"
+    if python.exists():
+        return python
+    print(f"installing {PEER_PACKAGE} into {PEER_VENV} ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", PEER_PACKAGE])
+    return python if done.returncode == 0 else None
+
+
+def prepare(n: int, seed: int) -> Path:
+    path = CACHE / "vaults" / f"gen-{n}-s{seed}"
+    if not (path / ".vaultkit-generated").exists():
+        print(f"generating {n} notes into {path} ...", file=sys.stderr)
+        shutil.rmtree(path, ignore_errors=True)
+        generate(path, n, seed)
+    return path
+
+
+def hub_note(vk: list[str], vault: Path) -> tuple[str, str]:
+    """The most linked note (for backlinks) and its name as obsidiantools keys it."""
+    out = subprocess.run([*vk, "stats", "--json", "--vault", str(vault)], capture_output=True,
+                         text=True, check=True).stdout
+    path = json.loads(out)["most_linked"][0]["path"]
+    return path, Path(path).stem
+
+
+def bench_vaultkit(vault: Path, repeat: int, rows: dict[str, Row]) -> int:
+    vk = vaultkit_cmd()
+    base = ["--vault", str(vault)]
+    peak = 0
+    for _ in range(repeat):
+        shutil.rmtree(vault / ".vaultkit", ignore_errors=True)
+        wall, rss, _ = timed([*vk, "index", *base])
+        rows["cold"].ours.append(wall)
+        peak = max(peak, rss)
+    for _ in range(repeat):
+        rows["nochange"].ours.append(timed([*vk, "index", *base])[0])
+    victim = sorted(vault.rglob("*.md"))[len(list(vault.rglob("*.md"))) // 2]
+    original = victim.read_text(encoding="utf-8")
+    extra = vault / "bench-added-note.md"
+    try:
+        for i in range(repeat):
+            victim.write_text(original + f"\nEdit {i} [[bench-added-note]]\n", encoding="utf-8")
+            rows["edit1"].ours.append(timed([*vk, "index", *base])[0])
+            extra.write_text("# Added\n[[Nowhere]]\n", encoding="utf-8")
+            rows["add1"].ours.append(timed([*vk, "index", *base])[0])
+            extra.unlink()
+            rows["remove1"].ours.append(timed([*vk, "index", *base])[0])
+    finally:
+        victim.write_text(original, encoding="utf-8")
+        extra.unlink(missing_ok=True)
+        timed([*vk, "index", *base])
+    hub, _ = hub_note(vk, vault)
+    queries = {
+        "q_backlinks": ["backlinks", hub], "q_links": ["links", hub],
+        "q_unresolved": ["unresolved"], "q_orphans": ["orphans"], "q_tags": ["tags"],
+        "q_isolated": ["orphans", "--isolated"],
+    }
+    for key, args in queries.items():
+        for _ in range(repeat):
+            rows[key].ours.append(timed([*vk, *args, "--json", *base])[0])
+    return peak
+
+
+def bench_peer(python: Path, vault: Path, repeat: int, rows: dict[str, Row],
+               timeout: float) -> None:
+    _, hub = hub_note(vaultkit_cmd(), vault)
+    plans = {"cold": ("connect", []), "q_backlinks": ("backlinks", [hub]),
+             "q_unresolved": ("nonexistent", []), "q_isolated": ("isolated", [])}
+    for key, (what, extra) in plans.items():
+        for _ in range(max(1, repeat if key != "cold" else 1)):
+            try:
+                wall, _, _ = timed([str(python), "-c", PEER_SCRIPT, str(vault), what, *extra],
+                                   timeout=timeout)
+            except subprocess.TimeoutExpired:
+                rows[key].note = f"> {timeout:.0f} s"
+                break
+            rows[key].peer.append(wall)
+        if rows[key].note:
+            for rest in plans:  # every peer answer needs the same connect(): skip the rest
+                rows[rest].note = rows[rest].note or f"> {timeout:.0f} s"
+            return
+
+
+LABELS = {
+    "cold": "cold index (no .vaultkit/) | obsidiantools connect()",
+    "nochange": "refresh, nothing changed",
+    "edit1": "refresh after editing 1 note",
+    "add1": "refresh after adding 1 note",
+    "remove1": "refresh after removing 1 note",
+    "q_backlinks": "backlinks of the most linked note",
+    "q_links": "outgoing links of that note",
+    "q_unresolved": "unresolved links | nonexistent_notes",
+    "q_orphans": "orphans",
+    "q_tags": "tags",
+    "q_isolated": "orphans --isolated | isolated_notes",
+}
+
+
+def run_one(name: str, vault: Path, args: argparse.Namespace, peer: Path | None) -> str:
+    rows = {key: Row(label) for key, label in LABELS.items()}
+    peak = bench_vaultkit(vault, args.repeat, rows)
+    if peer is not None and (args.peer_max is None or _notes(vault) <= args.peer_max):
+        bench_peer(peer, vault, args.repeat, rows, args.peer_timeout)
+    elif peer is not None:
+        for row in rows.values():
+            row.note = "not run (size)"
+    notes = _notes(vault)
+    lines = [f"### {name} ({notes:,} notes, {_files(vault) - notes:,} other files)", "",
+             "| what (whole process, median) | vaultkit | obsidiantools | ratio |",
+             "|---|---:|---:|---:|"]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows.values()]
+    lines += ["", f"Peak RSS of a cold vaultkit index: {peak / 1024:.0f} MB "
+              "(largest single process).", ""]
+    text = "\n".join(lines)
+    print(text, flush=True)
+    return text
+
+
+def _notes(vault: Path) -> int:
+    return sum(1 for p in vault.rglob("*.md") if not _hidden(p, vault))
+
+
+def _files(vault: Path) -> int:
+    return sum(1 for p in vault.rglob("*") if p.is_file() and not _hidden(p, vault))
+
+
+def _hidden(path: Path, vault: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(vault).parts)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sqlite3
+
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}, SQLite {sqlite3.sqlite_version}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated note counts")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-peer", action="store_true", help="skip obsidiantools")
+    parser.add_argument("--peer-max", type=int, default=20000,
+                        help="largest vault (notes) given to obsidiantools")
+    parser.add_argument("--peer-timeout", type=float, default=1200)
+    parser.add_argument("--no-help-en", action="store_true")
+    parser.add_argument("--write", type=Path, help="write the report (markdown) to this file")
+    args = parser.parse_args()
+    peer = None if args.no_peer else ensure_peer()
+    sections = []
+    if HELP_EN.is_dir() and not args.no_help_en:
+        copy = CACHE / "vaults" / "help-en"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(HELP_EN, copy, ignore=shutil.ignore_patterns(".vaultkit"))
+        sections.append(run_one("help-en (obsidianmd/obsidian-help, en/)", copy, args, peer))
+    for n in (int(x) for x in args.sizes.split(",") if x):
+        sections.append(run_one(f"generated, seed {args.seed}", prepare(n, args.seed), args,
+                                peer))
+    if args.write:
+        stamp = time.strftime("%Y-%m-%d")
+        body = "\n".join(sections)
+        args.write.write_text(
+            f"<!-- written by benchmarks/run.py on {stamp} -->\n"
+            f"Machine: {machine()}. Peer: {PEER_PACKAGE}.\n\n{body}", encoding="utf-8")
+        print(f"wrote {args.write}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

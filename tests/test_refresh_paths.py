@@ -1,0 +1,148 @@
+"""The targeted refresh behind ``watch``: look only at the named paths, end up exactly where
+a full rebuild would."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vaultkit import scan
+from vaultkit.index import Index
+from vaultkit.model import PathBatch
+from vaultkit.refresh import refresh, refresh_paths
+
+from .conftest import VaultFactory
+from .test_watch import rebuilt, snapshot
+
+
+def batch(files: tuple[str, ...] = (), folders: tuple[str, ...] = (),
+          written: tuple[str, ...] = ()) -> PathBatch:
+    return PathBatch(frozenset(files), frozenset(folders), frozenset(written))
+
+
+@pytest.fixture
+def index(make_vault: VaultFactory) -> Index:
+    root = make_vault({"a.md": "[[B]] [[Gemini]]\n", "B.md": "# B\n", "dir/c.md": "[[a]]\n",
+                       "dir/sub/d.md": "![[pic.png]]\n", "pic.png": b"\x89PNG"})
+    idx = Index(root / ".vaultkit" / "index.db")
+    refresh(root, idx)
+    return idx
+
+
+def root_of(index: Index) -> Path:
+    return index.path.parent.parent
+
+
+def same_as_rebuild(index: Index, tmp_path: Path) -> bool:
+    return snapshot(index.path) == rebuilt(root_of(index), tmp_path / "fresh")
+
+
+def test_one_save_reads_one_file(index: Index, tmp_path: Path) -> None:
+    root = root_of(index)
+    (root / "a.md").write_text("[[B]]\n")
+    report = refresh_paths(root, index, batch(("a.md",), written=("a.md",)))
+    assert (report.modified, report.added, report.removed, report.full) == (("a.md",), (), (),
+                                                                           False)
+    assert report.stats.unchanged == 4
+    assert same_as_rebuild(index, tmp_path)
+
+
+def test_a_same_size_rewrite_in_the_same_tick_is_read_when_written(
+        index: Index, tmp_path: Path) -> None:
+    root = root_of(index)
+    st = (root / "B.md").stat()
+    (root / "B.md").write_text("# C\n")  # same size
+    os.utime(root / "B.md", ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
+    assert refresh_paths(root, index, batch(("B.md",))).modified == ()  # the stat agrees...
+    report = refresh_paths(root, index, batch(("B.md",), written=("B.md",)))
+    assert report.modified == ("B.md",)  # ...but the event said it was written
+    assert same_as_rebuild(index, tmp_path)
+
+
+def test_hidden_temp_and_missing_paths_are_ignored(index: Index, tmp_path: Path) -> None:
+    root = root_of(index)
+    (root / ".obsidian" / "x.md").write_text("")
+    (root / "a.md~").write_text("")
+    report = refresh_paths(root, index, batch((".obsidian/x.md", "a.md~", "nope.md")))
+    assert not report.stats.changed
+    assert same_as_rebuild(index, tmp_path)
+
+
+def test_folder_batches(index: Index, tmp_path: Path) -> None:
+    root = root_of(index)
+    os.rename(root / "dir", root / "moved")
+    report = refresh_paths(root, index, batch(folders=("dir", "moved")))
+    assert sorted(report.removed) == ["dir/c.md", "dir/sub/d.md"]
+    assert sorted(report.added) == ["moved/c.md", "moved/sub/d.md"]
+    assert same_as_rebuild(index, tmp_path)
+    os.symlink(root / "moved", root / "link", target_is_directory=True)
+    assert not refresh_paths(root, index, batch(folders=("link",))).stats.changed
+    shutil.rmtree(root / "moved")
+    refresh_paths(root, index, batch(folders=("moved",)))
+    assert same_as_rebuild(index, tmp_path)
+
+
+@pytest.mark.parametrize("insensitive", [False, True])
+def test_case_only_rename_when_only_the_new_name_is_reported(
+        index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, insensitive: bool) -> None:
+    monkeypatch.setattr(scan, "CASE_INSENSITIVE_FS", insensitive)  # macOS/Windows code path
+    root = root_of(index)
+    os.rename(root / "B.md", root / "b.md")
+    report = refresh_paths(root, index, batch(("b.md",)))  # the old name is found in the index
+    assert (report.added, report.removed) == (("b.md",), ("B.md",))
+    assert same_as_rebuild(index, tmp_path)
+
+
+def test_none_is_a_full_refresh(index: Index, tmp_path: Path) -> None:
+    root = root_of(index)
+    (root / "new.md").write_text("[[a]]\n")
+    report = refresh_paths(root, index, None)
+    assert report.full and report.added == ("new.md",)
+    assert same_as_rebuild(index, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_edits_with_named_paths_match_a_rebuild(
+        make_vault: VaultFactory, tmp_path: Path, seed: int) -> None:
+    rnd = random.Random(seed)
+    root = make_vault({"n0.md": ""})
+    index = Index(root / ".vaultkit" / "index.db")
+    refresh(root, index)
+    for _ in range(25):
+        files = sorted(scan.walk(root))
+        folders = sorted({p.rsplit("/", 1)[0] for p in files if "/" in p})
+        op = rnd.choice(["new", "edit", "delete", "rename", "folder"])
+        if op == "new" or not files:
+            path = rnd.choice(["", "f1/", "f2/g/"]) + f"n{rnd.randrange(30)}.md"
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(f"[[n{rnd.randrange(30)}]] #t{rnd.randrange(3)}\n")
+            b = batch((path,), written=(path,))
+        elif op == "edit":
+            path = rnd.choice(files)
+            (root / path).write_text(f"[[n{rnd.randrange(30)}]]\n" * rnd.randrange(1, 4))
+            b = batch((path,), written=(path,))
+        elif op == "delete":
+            path = rnd.choice(files)
+            (root / path).unlink()
+            b = batch((path,))
+        elif op == "rename":
+            path = rnd.choice(files)
+            dest = rnd.choice(["", "f1/", "f3/"]) + f"r{rnd.randrange(30)}.md"
+            (root / dest).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(root / path, root / dest)
+            b = batch((path, dest), written=(dest,))
+        elif folders:
+            src = rnd.choice(folders)
+            dest = f"moved{rnd.randrange(5)}"
+            if (root / dest).exists():
+                continue
+            os.rename(root / src, root / dest)
+            b = batch(folders=(src, dest))
+        else:
+            continue
+        refresh_paths(root, index, b)
+        assert same_as_rebuild(index, tmp_path), (op, b)
