@@ -479,11 +479,16 @@ SCRIPT = r"""
 
   // --- start -----------------------------------------------------------------------
   const api = {
-    nodeCount: N, edgeCount: edges.length, ready: false, selected: null, matches: [],
+    nodeCount: N, edgeCount: edges.length, ready: false, settled: false, selected: null,
+    matches: [],
     search: (q) => { input.value = q; return search(q); },
     select: (id) => {
       const i = nodes.findIndex((n) => n.id === id);
       return i >= 0 && select(i, true);
+    },
+    position: (id) => {  // where a node is drawn, in page coordinates
+      const i = nodes.findIndex((n) => n.id === id), r = canvas.getBoundingClientRect();
+      return i < 0 ? null : [r.left + tx + k * X[i], r.top + ty + k * Y[i]];
     },
   };
   window.vaultkitGraph = api;
@@ -508,12 +513,15 @@ SCRIPT = r"""
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash.startsWith("search=")) {
     api.search(hash.slice(7));
-    if (matches.length) select(matches[0], true);
-  } else if (hash.startsWith("node=")) api.select(hash.slice(5));
+    if (matches.length) select(matches[0], false);
+  } else if (hash.startsWith("node=")) {
+    const i = nodes.findIndex((n) => n.id === hash.slice(5));
+    if (i >= 0) select(i, false);
+  }
   api.ready = true;
   document.body.dataset.ready = "true";
   function frame() {
-    if (alpha < ALPHA_MIN) return;
+    if (alpha < ALPHA_MIN) { api.settled = true; return; }
     const t = performance.now(), budget = N > 3000 ? 120 : 25;  // big: fewer redraws
     while (alpha >= ALPHA_MIN && performance.now() - t < budget) tick();
     if (!touched) fit();

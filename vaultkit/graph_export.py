@@ -53,12 +53,15 @@ def export(g: nx.MultiDiGraph, fmt: str) -> str:
 
 
 def to_json(view: gr.View) -> str:
-    """networkx's node-link format (``nx.node_link_graph(data, edges="links")`` reads it)."""
-    data = {
-        "directed": True, "multigraph": True, "graph": {"name": view.name},
-        "nodes": list(view.nodes), "links": list(view.edges),
-    }
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    """networkx's node-link format (``nx.node_link_graph(data, edges="links")`` reads it),
+    one node or link a line."""
+    def items(rows: tuple[dict[str, object], ...]) -> str:  # one node or link a line
+        return ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in rows)
+
+    head = json.dumps({"directed": True, "multigraph": True, "graph": {"name": view.name}},
+                      ensure_ascii=False)[:-1]
+    return (f'{head},\n "nodes": [\n{items(view.nodes)}\n ],\n'
+            f' "links": [\n{items(view.edges)}\n ]\n}}\n')
 
 
 # --- Graphviz DOT --------------------------------------------------------------------------
@@ -96,13 +99,19 @@ def to_dot(view: gr.View) -> str:
         out.append(f"  {dot_quote(n['id'])} [{', '.join(a for a in attrs if a)}];")
     for (u, v), kinds in _pairs(view).items():
         count = sum(kinds.values())
-        kind = kinds.most_common(1)[0][0]
+        kind = _main_kind(kinds)
         attrs = [f"kind={dot_quote(kind)}", _DOT_EDGE.get(kind, ""), f"weight={count}"]
         if count > 1:
             attrs.append(f"penwidth={1 + math.log2(count):.2f}")
         out.append(f"  {dot_quote(u)} -> {dot_quote(v)} [{', '.join(a for a in attrs if a)}];")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _main_kind(kinds: Counter[str]) -> str:
+    """How a pair is drawn: as a link if any of its links is one, else embed, ..."""
+    return next((k for k in ("link", "embed", "frontmatter", "tag") if k in kinds),
+                next(iter(kinds)))
 
 
 def _pairs(view: gr.View) -> dict[tuple[str, str], Counter[str]]:
@@ -138,7 +147,7 @@ def to_mermaid(view: gr.View) -> str:
         left, right = _MERMAID_SHAPE.get(n["kind"], _MERMAID_SHAPE["note"])
         out.append(f"  {ids[n['id']]}{left}{mermaid_label(n['label'])}{right}:::{n['kind']}")
     for (u, v), kinds in _pairs(view).items():
-        arrow = _MERMAID_ARROW.get(kinds.most_common(1)[0][0], "-->")
+        arrow = _MERMAID_ARROW.get(_main_kind(kinds), "-->")
         out.append(f"  {ids[u]} {arrow} {ids[v]}")
     for kind, (fill, line) in STYLE.items():
         extra = ",stroke-dasharray:4 3,color:#777777" if kind == "ghost" else ""

@@ -246,22 +246,24 @@ class MentionSearch:
         terms = Terms(owners)
         if not terms:
             return []
-        inside: dict[str, set[str]] = {}
+        inside: dict[str, tuple[str, ...]] = {}
         mentions: dict[str, int] = defaultdict(int)
-        sources: dict[str, int] = defaultdict(int)
+        sources: Counter[str] = Counter()
         for source, _page, searchable in self._pages(terms, check=False):
             seen: set[str] = set()
-            for key, n in terms.count(searchable).items():
+            counted = terms.count(searchable)
+            for key, n in counted.items():
                 named = inside.get(key)
                 if named is None:
-                    named = inside[key] = _owners_within(key, owners)
+                    named = inside[key] = tuple(_owners_within(key, owners))
                 for path in named:
-                    if path != source:
-                        mentions[path] += n
-                        if path not in seen:
-                            seen.add(path)
-                            sources[path] += 1
-        items = [MentionCount(p, n, sources[p]) for p, n in mentions.items()]
+                    mentions[path] += n
+                    seen.add(path)
+            if source in seen:  # a note's own name in itself is no mention
+                seen.discard(source)
+                mentions[source] -= sum(n for key, n in counted.items() if source in inside[key])
+            sources.update(seen)
+        items = [MentionCount(p, n, sources[p]) for p, n in mentions.items() if n]
         items.sort(key=lambda c: (-c.mentions, -c.sources, c.path))
         return items[:limit] if limit > 0 else items
 
