@@ -13,7 +13,6 @@ import os
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -219,6 +218,8 @@ def parse_files(root: Path, paths: Sequence[str], progress: Progress | None
         batches: Iterator[list[Parsed]] = (_parse_chunk(root, c) for c in chunks)
         yield from _counted(batches, total, progress)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         batches = pool.map(_parse_chunk, [root] * len(chunks), chunks)
         yield from _counted(batches, total, progress)

@@ -13,12 +13,11 @@ import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import graph as gr
 from . import queries as q
 from .errors import AmbiguousNote, NoteNotFound, VaultkitError
 from .index import Index, IndexCorrupt
-from .mentions import MentionSearch
 from .model import (
     Backlink,
     Diagnostic,
@@ -40,6 +39,10 @@ from .model import (
 )
 from .refresh import Progress, refresh, refresh_paths
 from .resolve import Suggester, name_key
+
+if TYPE_CHECKING:  # graph and mentions load on first use: most commands need neither
+    from .graph import Graph
+    from .mentions import MentionSearch
 
 INDEX_DIR = ".vaultkit"
 INDEX_FILE = "index.db"
@@ -273,12 +276,12 @@ class Vault:
     # --- the graph and unlinked mentions (vaultkit.graph, vaultkit.mentions) ----------
 
     def graph(self, include_tags: bool = False, ghosts: bool = True,
-              excluded: bool = False) -> gr.Graph:
+              excluded: bool = False) -> Graph:
         """The vault as a ``networkx.MultiDiGraph``: a node per note, attachment and
         unresolved target (``ghost:`` + its lowercased name), and per tag (``tag:`` + name)
         with ``include_tags``; an edge per link. Excluded files are left out unless
         ``excluded``. See :mod:`vaultkit.graph` and docs/graph.md."""
-        g = gr.from_rows(q.graph_files(self.index), q.graph_links(self.index),
+        g = _graph_module().from_rows(q.graph_files(self.index), q.graph_links(self.index),
                          q.graph_tags(self.index) if include_tags else (),
                          include_tags=include_tags, ghosts=ghosts, excluded=excluded)
         g.graph["name"] = self.root.name
@@ -286,20 +289,20 @@ class Vault:
 
     def hubs(self, limit: int = 20, by: str = "pagerank") -> list[Hub]:
         """The most important notes, by PageRank (or ``by="in-degree"``)."""
-        return gr.hubs(self.graph(ghosts=False), limit, by)
+        return _graph_module().hubs(self.graph(ghosts=False), limit, by)
 
     def shortest_path(self, a: str, b: str, undirected: bool = False) -> list[PathStep]:
         """The fewest links leading from note ``a`` to note ``b``; raises NoPath."""
-        return gr.shortest_path(self.graph(ghosts=False), self.find(a), self.find(b),
+        return _graph_module().shortest_path(self.graph(ghosts=False), self.find(a), self.find(b),
                                 undirected)
 
     def related(self, note: str, limit: int = 10) -> list[Related]:
         """Notes sharing links, backlinks or tags with ``note`` but not linked with it."""
-        return gr.related(self.graph(include_tags=True), self.find(note), limit)
+        return _graph_module().related(self.graph(include_tags=True), self.find(note), limit)
 
     def islands(self) -> list[Island]:
         """Groups of notes not linked to the largest group (its other components)."""
-        return gr.islands(self.graph(ghosts=False))
+        return _graph_module().islands(self.graph(ghosts=False))
 
     def mentions(self, note: str) -> list[Mention]:
         """Unlinked mentions of ``note``: its name or aliases as plain text elsewhere."""
@@ -315,8 +318,17 @@ class Vault:
         def read(path: str) -> str | None:
             return read_note(self.root / path).text
 
+        from .mentions import MentionSearch
+
         return MentionSearch(q.graph_files(self.index), q.graph_links(self.index),
                              q.graph_tags(self.index), q.all_aliases(self.index), read)
+
+
+def _graph_module():  # type: ignore[no-untyped-def]
+    """vaultkit.graph, imported on first use (it pulls in networkx when it builds)."""
+    from . import graph
+
+    return graph
 
 
 def _link_text(path: str, counts: dict[str, int]) -> str:
