@@ -1,17 +1,18 @@
 """Blank out the regions Obsidian's metadata parser does not read links or tags from.
 
 ``mask(text, start)`` returns a string of the same length in which fenced and indented
-code, code spans, ``$$``/``$`` math, HTML comments and HTML blocks (and everything before
-``start``, the frontmatter) are replaced by spaces; newlines stay, so every offset, line
-and column in the result is the same as in ``text``. Escaped ``\\[``, ``\\#``, ``\\$``,
-``\\```, ``\\!`` are blanked too, so they never start a link, tag, span or math.
+code, code spans, ``$$``/``$`` math, HTML comments, HTML blocks and inline HTML tags (and
+everything before ``start``, the frontmatter) are replaced by spaces; newlines stay, so
+every offset, line and column in the result is the same as in ``text``. Escaped ``\\[``,
+``\\#``, ``\\$``, ``\\```, ``\\!``, ``\\<`` are blanked too, so they never start a link,
+tag, code span, math or HTML tag.
 ``%%comments%%`` are kept: Obsidian indexes what they contain (spec section 7, rule 4); a
 line opening a block comment (``%%`` and no other ``%``) makes everything up to the next
 ``%%`` inline text, so no code block, math block or HTML block starts inside it.
 
 ``table_rows(masked)`` finds GFM tables, whose unescaped ``|`` split cells (spec W12).
 
-Pure: text in, text out.
+Pure: text in, text out (plus the block comments found, when asked for).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _PIPE = re.compile(r"(?<!\\)\|")
 _INLINE = re.compile(r"\\[\\\[#$`!<]|`+|<!--|</?[A-Za-z]|\$\$?")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BACKTICKS = re.compile("`+")
+_MATH_CLOSE = re.compile(r"(?<![ \t\\])\$(?![0-9])")
 
 
 def blank(text: str) -> str:
@@ -225,48 +227,74 @@ def _inline_spans(text: str, start: int) -> list[tuple[int, int]]:
     """Escapes, code spans, HTML comments and math, left to right as CommonMark reads them."""
     if not any(c in text for c in ("\\", "`", "<", "$")):
         return []
-    spans: list[tuple[int, int]] = []
-    pos = start
-    breaks: list[int] = []  # where paragraphs end, for code spans; found when first needed
-    while True:
-        m = _INLINE.search(text, pos)
-        if m is None:
-            return spans
-        tok = m.group()
-        s = m.start()
+    return _Inline(text).spans(start)
+
+
+class _Inline:
+    """One left-to-right pass; remembers what later openers need not look for again (a
+    paragraph's end, a line without a closing ``$``, no ``-->`` left), so that the pass
+    stays linear on text full of unclosed openers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks: list[int] = []  # where paragraphs end, for code spans
+        self.no_math_before = -1  # no closing "$" from here to the end of its line
+        self.no_comment_close = False
+
+    def spans(self, pos: int) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        while (m := _INLINE.search(self.text, pos)) is not None:
+            end = self.end(m.group(), m.start(), m.end())
+            if end is None:
+                pos = m.end()
+            else:
+                out.append((m.start(), end))
+                pos = end
+        return out
+
+    def end(self, tok: str, s: int, e: int) -> int | None:
+        text = self.text
+        if tok[0] == "\\":
+            return e
         if tok[0] == "`":
-            breaks = breaks or [*(b.start() for b in _BLANK_LINE.finditer(text)), len(text)]
-            end = _code_span_end(text, len(tok), m.end(), breaks)
-        else:
-            end = _inline_end(text, tok, s, m.end())
-        if end is None:
-            pos = m.end()
-            continue
-        spans.append((s, end))
-        pos = end
+            if not self.breaks:
+                self.breaks = [*(b.start() for b in _BLANK_LINE.finditer(text)), len(text)]
+            return _code_span_end(text, len(tok), e, self.breaks)
+        if tok == "<!--":
+            return self.comment_end(s, e)
+        if tok[0] == "<":  # inline HTML is opaque (spec section 7, rule 3)
+            if text[s - 2 : s] == "](":
+                return None  # a link destination: [x](<My Note.md>)
+            tag = _HTML_TAG.match(text, s)
+            return tag.end() if tag else None
+        if tok == "$$":
+            close = text.find("$$", e)
+            if close == -1 or _BLANK_LINE.search(text, e, close):
+                return None
+            return close + 2
+        return self.math_end(e)
 
+    def comment_end(self, s: int, e: int) -> int | None:
+        close = -1 if self.no_comment_close else self.text.find("-->", e)
+        if close != -1:
+            return close + 3
+        self.no_comment_close = True
+        line_start = self.text.rfind("\n", 0, s) + 1
+        return len(self.text) if not self.text[line_start:s].strip() else None
 
-def _inline_end(text: str, tok: str, s: int, e: int) -> int | None:
-    if tok[0] == "\\":
-        return e
-    if tok == "<!--":
-        close = text.find("-->", e)
-        if close == -1:
-            at_line_start = s == 0 or text[s - 1] == "\n" or not text[text.rfind(
-                "\n", 0, s) + 1 : s].strip()
-            return len(text) if at_line_start else None
-        return close + 3
-    if tok[0] == "<":  # inline HTML is opaque (spec section 7, rule 3)
-        if text[s - 2 : s] == "](":
-            return None  # a link destination: [x](<My Note.md>)
-        tag = _HTML_TAG.match(text, s)
-        return tag.end() if tag else None
-    if tok == "$$":
-        close = text.find("$$", e)
-        if close == -1 or _BLANK_LINE.search(text, e, close):
+    def math_end(self, e: int) -> int | None:
+        """``$`` opens math when not followed by white space; the closing ``$`` is not
+        preceded by white space nor followed by a digit, on the same line."""
+        text = self.text
+        if e >= len(text) or text[e] in " \t\n$" or e < self.no_math_before:
             return None
-        return close + 2
-    return _inline_math_end(text, e)
+        line_end = text.find("\n", e)
+        line_end = len(text) if line_end == -1 else line_end
+        close = _MATH_CLOSE.search(text, e, line_end)
+        if close is None:
+            self.no_math_before = line_end
+            return None
+        return close.end()
 
 
 def _code_span_end(text: str, size: int, e: int, breaks: list[int]) -> int | None:
@@ -277,24 +305,6 @@ def _code_span_end(text: str, size: int, e: int, breaks: list[int]) -> int | Non
         if m.end() - m.start() == size:
             return m.end()
     return None
-
-
-def _inline_math_end(text: str, e: int) -> int | None:
-    """``$`` opens math when not followed by white space; the closing ``$`` is not
-    preceded by white space nor followed by a digit, on the same line."""
-    if e >= len(text) or text[e] in " \t\n$":
-        return None
-    line_end = text.find("\n", e)
-    if line_end == -1:
-        line_end = len(text)
-    k = e
-    while True:
-        k = text.find("$", k, line_end)
-        if k == -1:
-            return None
-        if text[k - 1] not in " \t\\" and not (k + 1 < len(text) and text[k + 1].isdigit()):
-            return k + 1
-        k += 1
 
 
 def table_rows(masked: str) -> list[tuple[int, int]]:

@@ -218,7 +218,7 @@ def _tags(masked: str, pos: _Pos, tables: list[tuple[int, int]],
         at = m.start()
         if at and masked[at - 1] in ">|%" and not _starts_run(masked, at, tables, comments):
             continue
-        line, col = pos(m.start())
+        line, col = pos(at)
         out.append(Tag(name, line, col))
     return out
 
@@ -237,10 +237,10 @@ def _starts_run(masked: str, at: int, tables: list[tuple[int, int]],
         return False
     if _inside(comments, at):
         return True  # opening or closing line of a block comment
-    k = before.count("%%")  # this %% is the k-th on its line: paired when k is even or
-    line_end = masked.find("\n", at)  # when another %% follows on the same line
-    return k % 2 == 0 or k < masked.count("%%", line_start, len(masked) if line_end == -1
-                                          else line_end)
+    line_end = masked.find("\n", at)
+    on_line = masked.count("%%", line_start, len(masked) if line_end == -1 else line_end)
+    k = before.count("%%")  # this %% is the k-th on its line:
+    return k % 2 == 0 or k < on_line  # it closes a comment, or one closes after it
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:

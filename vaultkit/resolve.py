@@ -15,8 +15,10 @@ from __future__ import annotations
 import posixpath
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(path_or_name: str) -> str:
     """The lookup key of a file: its last segment, NFC, lowercased (extension kept)."""
     return unicodedata.normalize("NFC", path_or_name.rsplit("/", 1)[-1]).lower()
