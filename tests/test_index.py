@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import vaultkit.parse as parse_mod
 import vaultkit.refresh as refresh_mod
 from vaultkit.vault import Vault
 
@@ -18,13 +19,13 @@ from .conftest import VaultFactory
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records the path of every note the refresh parses."""
     seen: list[str] = []
-    real = refresh_mod.parse_note
+    real = parse_mod.parse_note
 
     def spy(path: str, text: str):  # type: ignore[no-untyped-def]
         seen.append(path)
         return real(path, text)
 
-    monkeypatch.setattr(refresh_mod, "parse_note", spy)
+    monkeypatch.setattr(parse_mod, "parse_note", spy)
     return seen
 
 

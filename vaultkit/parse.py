@@ -29,11 +29,11 @@ from urllib.parse import unquote_to_bytes
 
 from . import _frontmatter
 from ._mask import mask, table_rows
+from ._version import PARSER_VERSION
 from .model import Block, Heading, Link, Note, Tag
 
 __all__ = ["PARSER_VERSION", "mask", "parse_note"]
 
-PARSER_VERSION = 2
 
 # Patterns start with a literal character (the "!" of an embed is looked at by hand), which
 # lets the regex engine skip ahead quickly.

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import scan
+from ._version import PARSER_VERSION
 from .index import Index
 from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
-from .parse import PARSER_VERSION, parse_note
 from .resolve import Resolver, name_key
 
 Progress = Callable[[int, int], None]
@@ -249,7 +249,9 @@ def parse_one(root: Path, path: str) -> Parsed:
         problems.append(FileProblem(path, result.problem, result.message))
     if result.text is None:
         return Parsed(path, True, [], [], [], [], [], problems)
-    note = parse_note(path, result.text)
+    from . import parse  # loaded on first use: a refresh with nothing to read skips it
+
+    note = parse.parse_note(path, result.text)
     lines = result.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     nlines = len(lines)
     links = [
