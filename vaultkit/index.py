@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,47 @@ CHILD_TABLES = (
 )
 
 
+@dataclass(slots=True)
+class Rows:
+    """Rows waiting to be written, gathered over many notes: one executemany a table."""
+
+    links: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: list[tuple[Any, ...]] = field(default_factory=list)
+    headings: list[tuple[Any, ...]] = field(default_factory=list)
+    blocks: list[tuple[Any, ...]] = field(default_factory=list)
+    aliases: list[tuple[Any, ...]] = field(default_factory=list)
+    problems: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.links) + len(self.tags) + len(self.headings)
+
+    def clear(self) -> None:
+        for part in (self.links, self.tags, self.headings, self.blocks, self.aliases,
+                     self.problems):
+            part.clear()
+
+
 class IndexCorrupt(VaultkitError):
     """The index file cannot be used; the caller deletes and rebuilds it."""
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """Does ``exc`` say the index file is damaged, so that rebuilding it helps? SQLite
+    finds a damaged page only when a statement reads it: "database disk image is
+    malformed", "file is not a database", or a table gone missing. A busy, read-only or
+    full disk is not damage."""
+    if isinstance(exc, IndexCorrupt):
+        return True
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return True
+    if name and name != "SQLITE_ERROR":
+        return False
+    return any(words in text for words in (
+        "malformed", "not a database", "no such table", "no such column", "no such index"))
 
 
 def _check_size(db: sqlite3.Connection, path: Path) -> None:
@@ -119,6 +159,10 @@ class Index:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+            # index pages of a big vault do not fit SQLite's default 2 MB cache; inserts
+            # into the link indexes then thrash it
+            db.execute("PRAGMA cache_size = -65536")
+            db.execute("PRAGMA temp_store = MEMORY")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if fresh or version == 0:
                 self._create(db)
@@ -173,6 +217,19 @@ class Index:
             raise
         self.db.execute("COMMIT")
 
+    @contextmanager
+    def bulk(self, enabled: bool) -> Iterator[None]:
+        """Inside a write: drop the lookup indexes while many rows go in, and build them
+        once at the end (much faster than updating them row by row)."""
+        names = [line.split()[2] for line in SCHEMA.splitlines()
+                 if line.startswith("CREATE INDEX")] if enabled else []
+        for name in names:
+            self.db.execute(f"DROP INDEX IF EXISTS {name}")
+        yield
+        for line in SCHEMA.splitlines():
+            if line.startswith("CREATE INDEX") and line.split()[2] in names:
+                self.db.execute(line.rstrip(";"))
+
     def file_rows(self) -> dict[str, tuple[int, int, int]]:
         """path -> (id, mtime_ns, size) for every indexed file."""
         return {
@@ -210,31 +267,26 @@ class Index:
         """(excluded, id) pairs."""
         self.db.executemany("UPDATE files SET excluded = ? WHERE id = ?", flags)
 
-    def insert_note(
-        self, fid: int, links: list[tuple[Any, ...]], tags: list[tuple[str, int, int, bool]],
-        headings: list[tuple[str, int, int, int]], blocks: list[tuple[str, int, int]],
-        aliases: list[str], problems: list[tuple[str, str, int, int]],
-    ) -> None:
-        """Store what was parsed from one note; ``links`` rows are complete (src ... dst)."""
+    def insert_rows(self, rows: Rows) -> None:
+        """Store what was parsed from some notes: complete rows, each starting with the
+        id of its file (``links`` rows: src ... dst, as the table's columns)."""
         db = self.db
-        if links:
+        if rows.links:
             db.executemany(
                 "INSERT INTO links(src, line, col, text, target, subpath, display, embed, kind,"
                 " key, context, name_key, dst) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                links,
-            )
-        if tags:
-            db.executemany("INSERT INTO tags VALUES (?,?,?,?,?,?)",
-                           [(fid, n, n.lower(), ln, c, int(fm)) for n, ln, c, fm in tags])
-        if headings:
-            db.executemany("INSERT INTO headings VALUES (?,?,?,?,?)",
-                           [(fid, *h) for h in headings])
-        if blocks:
-            db.executemany("INSERT INTO blocks VALUES (?,?,?,?)", [(fid, *b) for b in blocks])
-        if aliases:
-            db.executemany("INSERT INTO aliases VALUES (?,?,?)",
-                           [(fid, a, a.lower()) for a in aliases])
-        self.insert_problems(fid, problems)
+                rows.links)
+        if rows.tags:
+            db.executemany("INSERT INTO tags VALUES (?,?,?,?,?,?)", rows.tags)
+        if rows.headings:
+            db.executemany("INSERT INTO headings VALUES (?,?,?,?,?)", rows.headings)
+        if rows.blocks:
+            db.executemany("INSERT INTO blocks VALUES (?,?,?,?)", rows.blocks)
+        if rows.aliases:
+            db.executemany("INSERT INTO aliases VALUES (?,?,?)", rows.aliases)
+        if rows.problems:
+            db.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", rows.problems)
+        rows.clear()
 
     def insert_problems(self, fid: int, problems: list[tuple[str, str, int, int]]) -> None:
         if problems:

@@ -19,13 +19,15 @@ from typing import Any, cast
 
 from . import scan
 from ._version import PARSER_VERSION
-from .index import Index
+from .index import Index, Rows
 from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
 from .resolve import Resolver, name_key
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+BULK_MIN_NOTES = 1000  # a first build this big drops the lookup indexes while it writes
 CHUNK = 64
+FLUSH_ROWS = 5000  # rows gathered before they are written
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +73,14 @@ def diff(found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]], repa
     return Diff(sorted(added), sorted(modified), sorted(removed), unchanged)
 
 
-def refresh(root: Path, index: Index, progress: Progress | None = None) -> RefreshStats:
+def refresh(root: Path, index: Index, progress: Progress | None = None,
+            follow_symlinks: bool = False) -> RefreshStats:
     """Bring the index up to date with the files under ``root``."""
     start = time.perf_counter()
     walk_problems: list[FileProblem] = []
-    found = scan.walk(root, lambda w: walk_problems.append(FileProblem(w.path, "unreadable",
-                                                                       w.message)))
+    found = scan.walk(root, lambda w: walk_problems.append(FileProblem(w.path, w.code,
+                                                                       w.message)),
+                      follow_symlinks)
     filters = json.dumps(scan.load_ignore_filters(root))
     reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
     filters_changed = index.get_meta("ignore_filters") != filters
@@ -120,19 +124,9 @@ def _apply(
     problems: list[FileProblem] = []
     vanished: list[str] = []
     to_parse = [p for p in d.added + d.modified if found[p].is_note]
-    # rows are written while workers go on parsing
-    for item in parse_files(root, to_parse, progress):
-        if not item.found:
-            vanished.append(item.path)
-            continue
-        fid = ids[item.path]
-        link_rows = _link_rows(fid, item, resolver, ids)
-        index.insert_note(fid, link_rows, item.tags, item.headings, item.blocks, item.aliases,
-                          [(p.code, p.message, p.line, p.column) for p in item.problems])
-        problems.extend(item.problems)
-        was = old_broken.get(fid, set())
-        broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in link_rows
-                      if r[12] is None and r[3] not in was)
+    with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows):
+        broken += _store(root, index, to_parse, ids, resolver, old_broken, problems, vanished,
+                         progress)
     fresh = {ids[p] for p in to_parse}
     names = {name_key(p) for p in d.removed + d.added}
     rebroken, fixed = _reresolve(index, resolver, ids, names, fresh)
@@ -143,6 +137,35 @@ def _apply(
         rebroken += again[0]
         fixed += again[1]
     return tuple(broken + rebroken), tuple(fixed), tuple(problems)
+
+
+def _store(root: Path, index: Index, to_parse: list[str], ids: dict[str, int],
+           resolver: Resolver, old_broken: dict[int, set[str]], problems: list[FileProblem],
+           vanished: list[str], progress: Progress | None) -> list[LinkRef]:
+    """Parse ``to_parse`` and write what is found; rows are written while workers go on
+    parsing. Returns the links that became unresolved."""
+    broken: list[LinkRef] = []
+    rows = Rows()
+    for item in parse_files(root, to_parse, progress):
+        if not item.found:
+            vanished.append(item.path)
+            continue
+        fid = ids[item.path]
+        link_rows = _link_rows(fid, item, resolver, ids)
+        rows.links.extend(link_rows)
+        rows.tags.extend((fid, n, n.lower(), ln, c, int(fm)) for n, ln, c, fm in item.tags)
+        rows.headings.extend((fid, *h) for h in item.headings)
+        rows.blocks.extend((fid, *b) for b in item.blocks)
+        rows.aliases.extend((fid, a, a.lower()) for a in item.aliases)
+        rows.problems.extend((fid, p.code, p.message, p.line, p.column) for p in item.problems)
+        problems.extend(item.problems)
+        was = old_broken.get(fid, set())
+        broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in link_rows
+                      if r[12] is None and r[3] not in was)
+        if len(rows) >= FLUSH_ROWS:
+            index.insert_rows(rows)
+    index.insert_rows(rows)
+    return broken
 
 
 def _forget_suggestions(index: Index, removed: list[str], added: list[str]) -> None:
@@ -183,7 +206,7 @@ def _reresolve(
     updates: list[tuple[int | None, int]] = []
     broken: list[LinkRef] = []
     fixed: list[LinkRef] = []
-    if not names or len(fresh) >= len(ids):
+    if not names or len(fresh) >= sum(1 for p in ids if scan.is_note_path(p)):
         return broken, fixed  # nothing else to look at (e.g. a first build)
     keys = set(names) | {n[:-3] for n in names if n.endswith(".md")}
     for rowid, src, source, line, col, text, target, dst in index.links_by_name(keys):
@@ -275,20 +298,24 @@ FULL_ABOVE = 5000  # more named files than this: walking the whole vault is as q
 
 
 def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
-                  progress: Progress | None = None) -> RefreshReport:
+                  progress: Progress | None = None, follow_symlinks: bool = False
+                  ) -> RefreshReport:
     """:func:`refresh`, looking only at the files and folders ``batch`` names (``None``:
     the whole vault), and saying which paths changed. Files outside the batch are taken to
     be as the index has them. Notes in ``batch.written`` are read again even when their
-    (mtime_ns, size) look unchanged: a same-size rewrite within one tick of the clock."""
+    (mtime_ns, size) look unchanged: a same-size rewrite within one tick of the clock.
+    With ``follow_symlinks`` every refresh walks the whole vault: events do not say what
+    changed behind a symlinked folder."""
     start = time.perf_counter()
     problems: list[FileProblem] = []
     filters = json.dumps(scan.load_ignore_filters(root))
     reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
     filters_changed = index.get_meta("ignore_filters") != filters
-    full = batch is None or batch.full or reparse or len(batch.files) > FULL_ABOVE
+    full = (batch is None or batch.full or reparse or len(batch.files) > FULL_ABOVE
+            or follow_symlinks)
     if full or batch is None:
         found = scan.walk(root, lambda w: problems.append(
-            FileProblem(w.path, "unreadable", w.message)))
+            FileProblem(w.path, w.code, w.message)), follow_symlinks)
         files, prefixes, written = set(), None, frozenset()
         if not filters_changed and diff(found, index.file_rows(), reparse).empty:
             return RefreshReport(_stats(start, problems, len(found)), full=True)
