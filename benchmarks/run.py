@@ -40,21 +40,17 @@ PEER_SCRIPT = r"""
 import json, pathlib, sys, time
 t0 = time.perf_counter()
 import obsidiantools.api as otools
-vault = otools.Vault(pathlib.Path(sys.argv[1])).connect()
-if sys.argv[2] == "gather":
-    vault.gather()
 t1 = time.perf_counter()
-what = sys.argv[2]
-if what == "backlinks":
-    answer = vault.get_backlinks(sys.argv[3])
-elif what == "nonexistent":
-    answer = vault.nonexistent_notes
-elif what == "isolated":
-    answer = vault.isolated_notes
-else:
-    answer = []
+vault = otools.Vault(pathlib.Path(sys.argv[1])).connect()
 t2 = time.perf_counter()
-print(json.dumps({"connect": t1 - t0, "answer": t2 - t1, "count": len(answer)}))
+answers = {}
+for name, ask in (("backlinks", lambda: vault.get_backlinks(sys.argv[2])),
+                  ("nonexistent", lambda: vault.nonexistent_notes),
+                  ("isolated", lambda: vault.isolated_notes)):
+    start = time.perf_counter()
+    found = ask()
+    answers[name] = [time.perf_counter() - start, len(found)]
+print(json.dumps({"import": t1 - t0, "connect": t2 - t1, "answers": answers}))
 """
 
 
@@ -171,28 +167,30 @@ def bench_vaultkit(vault: Path, repeat: int, rows: dict[str, Row]) -> int:
     return peak
 
 
-def bench_peer(python: Path, vault: Path, repeat: int, rows: dict[str, Row],
-               timeout: float) -> None:
+def bench_peer(python: Path, vault: Path, rows: dict[str, Row], timeout: float) -> None:
+    """obsidiantools keeps no index: every answer needs ``connect()`` first. One process
+    connects and answers the three questions; a row's peer figure is what a command built
+    on it would cost: start + import + connect + that answer."""
     _, hub = hub_note(vaultkit_cmd(), vault)
-    plans = {"cold": ("connect", []), "q_backlinks": ("backlinks", [hub]),
-             "q_unresolved": ("nonexistent", []), "q_isolated": ("isolated", [])}
-    for key, (what, extra) in plans.items():
-        for _ in range(max(1, repeat if key != "cold" else 1)):
-            try:
-                wall, _, _ = timed([str(python), "-c", PEER_SCRIPT, str(vault), what, *extra],
-                                   timeout=timeout)
-            except subprocess.TimeoutExpired:
-                rows[key].note = f"> {timeout:.0f} s"
-                break
-            rows[key].peer.append(wall)
-        if rows[key].note:
-            for rest in plans:  # every peer answer needs the same connect(): skip the rest
-                rows[rest].note = rows[rest].note or f"> {timeout:.0f} s"
-            return
+    try:
+        wall, _, out = timed([str(python), "-c", PEER_SCRIPT, str(vault), hub], timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for row in rows.values():
+            row.note = f"> {timeout:.0f} s"
+        return
+    got = json.loads(out)
+    answered = sum(a[0] for a in got["answers"].values())
+    base = wall - answered  # start, import and connect
+    rows["cold"].peer.append(base)
+    for key, name in (("q_backlinks", "backlinks"), ("q_unresolved", "nonexistent"),
+                      ("q_isolated", "isolated")):
+        rows[key].peer.append(base + got["answers"][name][0])
+    print(f"  obsidiantools: import {got['import']:.2f} s, connect {got['connect']:.2f} s, "
+          f"answers {answered * 1000:.1f} ms", file=sys.stderr)
 
 
 LABELS = {
-    "cold": "cold index (no .vaultkit/) | obsidiantools connect()",
+    "cold": "cold index (no .vaultkit/) | obsidiantools start + connect()",
     "nochange": "refresh, nothing changed",
     "edit1": "refresh after editing 1 note",
     "add1": "refresh after adding 1 note",
@@ -210,7 +208,7 @@ def run_one(name: str, vault: Path, args: argparse.Namespace, peer: Path | None)
     rows = {key: Row(label) for key, label in LABELS.items()}
     peak = bench_vaultkit(vault, args.repeat, rows)
     if peer is not None and (args.peer_max is None or _notes(vault) <= args.peer_max):
-        bench_peer(peer, vault, args.repeat, rows, args.peer_timeout)
+        bench_peer(peer, vault, rows, args.peer_timeout)
     elif peer is not None:
         for row in rows.values():
             row.note = "not run (size)"
