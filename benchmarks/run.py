@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,26 +81,24 @@ def vaultkit_cmd() -> list[str]:
 
 
 def timed(cmd: list[str], timeout: float = 1800) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB, largest process) and stdout of one process."""
+    """Wall seconds, peak RSS (KiB: the process or the largest of the workers it waited
+    for) and stdout of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    killer = threading.Timer(timeout, proc.kill)
+    killer.start()
     try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise
+        out = proc.stdout.read() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        killer.cancel()
     wall = time.perf_counter() - start
-    peak = _children_peak_rss()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode == -9 and wall >= timeout:
+        raise subprocess.TimeoutExpired(cmd, timeout)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
-    return wall, peak, out
-
-
-def _children_peak_rss() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, usage.ru_maxrss, out
 
 
 def ensure_peer() -> Path | None:
@@ -190,17 +189,17 @@ def bench_peer(python: Path, vault: Path, rows: dict[str, Row], timeout: float) 
 
 
 LABELS = {
-    "cold": "cold index (no .vaultkit/) | obsidiantools start + connect()",
+    "cold": "cold index (no .vaultkit/); peer: start + connect()",
     "nochange": "refresh, nothing changed",
     "edit1": "refresh after editing 1 note",
     "add1": "refresh after adding 1 note",
     "remove1": "refresh after removing 1 note",
     "q_backlinks": "backlinks of the most linked note",
     "q_links": "outgoing links of that note",
-    "q_unresolved": "unresolved links | nonexistent_notes",
+    "q_unresolved": "unresolved links; peer: nonexistent_notes",
     "q_orphans": "orphans",
     "q_tags": "tags",
-    "q_isolated": "orphans --isolated | isolated_notes",
+    "q_isolated": "orphans --isolated; peer: isolated_notes",
 }
 
 
@@ -274,12 +273,24 @@ def main() -> None:
         sections.append(run_one(f"generated, seed {args.seed}", prepare(n, args.seed), args,
                                 peer))
     if args.write:
-        stamp = time.strftime("%Y-%m-%d")
-        body = "\n".join(sections)
-        args.write.write_text(
-            f"<!-- written by benchmarks/run.py on {stamp} -->\n"
-            f"Machine: {machine()}. Peer: {PEER_PACKAGE}.\n\n{body}", encoding="utf-8")
-        print(f"wrote {args.write}", file=sys.stderr)
+        write_report(args.write, sections)
+
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def write_report(path: Path, sections: list[str]) -> None:
+    """Put the tables between the result markers of ``path`` (the prose around them is
+    kept), or write a new file holding only them."""
+    block = (f"{START}\n_Measured {time.strftime('%Y-%m-%d')} by `benchmarks/run.py` on "
+             f"{machine()}; peer: {PEER_PACKAGE}._\n\n" + "\n".join(sections) + f"\n{END}")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if START in old and END in old:
+        new = old[: old.index(START)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old + ("\n" if old else "") + block + "\n"
+    path.write_text(new, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":
