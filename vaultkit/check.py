@@ -35,6 +35,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "bad-encoding": ("warning", "The note is not valid UTF-8; it was read with replacements."),
     "binary-file": ("warning", "A .md file that looks binary; it was not parsed."),
     "unreadable": ("warning", "A file or folder that could not be read."),
+    "bad-symlink": ("warning", "A broken or looping symbolic link, or one leaving the vault "
+                    "(not followed unless [scan] follow_symlinks); skipped."),
+    "bad-name": ("warning", "A file name that is not valid UTF-8; the file was skipped."),
 }
 
 _STRIP = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\\r\n]")

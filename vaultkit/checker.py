@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from .check import (
     sort_diagnostics,
     without_baseline,
 )
+from .config import CONFIG_FILE, read_config
 from .errors import UsageError
 from .gitstage import StagedChanges, staged_changes
 from .model import Diagnostic, FileProblem, Heading
@@ -43,7 +43,6 @@ from .resolve import Resolver, folder_of, link_text_for
 if TYPE_CHECKING:
     from .vault import Vault
 
-CONFIG_FILE = ".vaultkit.toml"
 BASELINE_VERSION = 1
 
 
@@ -61,24 +60,11 @@ class CheckRun:
 
 def load_config(root: Path) -> CheckConfig:
     """The ``[check]`` table of ``<vault>/.vaultkit.toml``; defaults when there is none.
-    A bad file is a usage error naming the file and the key."""
+    A bad file is a usage error naming the file and the key. Other tables (``[scan]``)
+    belong to :mod:`vaultkit.config`."""
     path = root / CONFIG_FILE
+    data = read_config(root)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return CheckConfig()
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
-    try:
-        for key in data:
-            if key != "check":
-                raise ConfigError(f"unknown table or key {key!r} (known: check)")
         table = data.get("check", {})
         if not isinstance(table, dict):
             raise ConfigError("check must be a table: [check]")

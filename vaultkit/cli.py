@@ -45,7 +45,7 @@ def errors() -> Iterator[None]:
     except VaultkitError as exc:
         render.info(f"vaultkit: error: {exc}")
         raise typer.Exit(exc.exit_code) from None
-    except sqlite3.OperationalError as exc:
+    except sqlite3.Error as exc:  # busy beyond the timeout, read-only, damaged twice
         render.info(f"vaultkit: error: the index could not be used: {exc}")
         raise typer.Exit(3) from None
     except OSError as exc:
@@ -56,15 +56,27 @@ def errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def open_vault(vault: str | None, rebuild: bool = False):  # type: ignore[no-untyped-def]
-    """Open the vault and bring its index up to date, telling stderr what it should know."""
+def _warn(notice: str) -> None:
+    render.info(f"vaultkit: warning: {notice}")
+
+
+def _open(vault: str | None):  # type: ignore[no-untyped-def]
+    """The vault with its index open (not refreshed); its notices (an index rebuilt, now
+    or later in the command) go to stderr."""
     from .vault import Vault
 
+    v = Vault.open(vault, refresh=False)
+    for notice in v.notices:
+        _warn(notice)
+    v.on_notice = _warn
+    return v
+
+
+def open_vault(vault: str | None, rebuild: bool = False):  # type: ignore[no-untyped-def]
+    """Open the vault and bring its index up to date, telling stderr what it should know."""
     update, close = render.progress_bar("Indexing")
     try:
-        v = Vault.open(vault, refresh=False)
-        for notice in v.notices:
-            render.info(f"vaultkit: warning: {notice}")
+        v = _open(vault)
         stats = v.rebuild(update) if rebuild else v.refresh(update)
     finally:
         close()
@@ -242,7 +254,6 @@ def check(
 
         from . import checker, report
         from .errors import UsageError
-        from .vault import Vault
 
         out = "json" if json and fmt in (None, "json") else fmt or "text"
         if out not in report.FORMATS or (json and fmt not in (None, "json")):
@@ -250,9 +261,7 @@ def check(
         if write_baseline and (files or staged or baseline):
             raise UsageError("--write-baseline records the whole vault: no FILES, --staged or "
                              "--baseline with it")
-        v = Vault.open(vault, refresh=False)
-        for notice in v.notices:
-            render.info(f"vaultkit: warning: {notice}")
+        v = _open(vault)
         stats = v.refresh()
         result = checker.run_check(v, files or None, staged=staged, extra_problems=stats.problems)
         diags, hidden = list(result.diagnostics), 0
@@ -285,11 +294,7 @@ def watch(
     """
 
     def body() -> None:
-        from .vault import Vault
-
-        v = Vault.open(vault, refresh=False)
-        for notice in v.notices:
-            render.info(f"vaultkit: warning: {notice}")
+        v = _open(vault)
         with v, render.WatchOutput(v.root, debounce, json) as sink:
             v.watch(sink, debounce=debounce)
 

@@ -159,6 +159,8 @@ def _store(root: Path, index: Index, to_parse: list[str], ids: dict[str, int],
         rows.aliases.extend((fid, a, a.lower()) for a in item.aliases)
         rows.problems.extend((fid, p.code, p.message, p.line, p.column) for p in item.problems)
         problems.extend(item.problems)
+        if any(p.code == "unreadable" for p in item.problems):
+            index.update_file_stat(fid, -1, -1)  # not read: try again next time
         was = old_broken.get(fid, set())
         broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in link_rows
                       if r[12] is None and r[3] not in was)
@@ -275,11 +277,12 @@ def parse_one(root: Path, path: str) -> Parsed:
     from . import parse  # loaded on first use: a refresh with nothing to read skips it
 
     note = parse.parse_note(path, result.text)
-    lines = result.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = result.text.removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     nlines = len(lines)
     links = [
         (k.line, k.column, k.text, k.target, k.subpath, k.display, int(k.embed), k.kind, k.key,
-         lines[k.line - 1].strip() if 0 < k.line <= nlines else "")
+         context(lines[k.line - 1], k.column, k.text) if 0 < k.line <= nlines else "")
         for k in note.links
     ]
     problems.extend(FileProblem(path, p.code, p.message, p.line, p.column) for p in note.problems)
@@ -290,6 +293,19 @@ def parse_one(root: Path, path: str) -> Parsed:
         [(b.id, b.line, b.column) for b in note.blocks],
         list(note.aliases), problems,
     )
+
+
+CONTEXT_MAX = 400  # characters of a long line kept as a link's context
+
+
+def context(line: str, column: int, text: str) -> str:
+    """A link's line, trimmed. A longer line than CONTEXT_MAX is cut around the link,
+    with ``…`` where it was cut: 100,000 links on one line must not store it 100,000 times."""
+    if len(line) <= CONTEXT_MAX:
+        return line.strip()
+    start = max(0, min(column - 1 - (CONTEXT_MAX - len(text)) // 2, len(line) - CONTEXT_MAX))
+    end = start + CONTEXT_MAX
+    return ("…" if start else "") + line[start:end].strip() + ("…" if end < len(line) else "")
 
 
 # --- targeted refresh: only the paths file-system events named (``vaultkit watch``) -------

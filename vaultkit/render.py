@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, fields, is_dataclass
@@ -121,7 +122,20 @@ def info(message: str) -> None:
 
 
 def problem_line(p: FileProblem, severity: str = "warning") -> str:
-    return f"{p.path}:{p.line}:{p.column}: {severity} {p.code}: {p.message}"
+    return one_line(f"{p.path}:{p.line}:{p.column}: {severity} {p.code}: {p.message}")
+
+
+# control characters, line separators and bidirectional overrides (which make a terminal
+# show another path than the real one)
+_UNPRINTABLE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\n``): a problem stays one
+    line, whatever a file is called."""
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def progress_bar(description: str, min_total: int = 200) -> tuple[Callable[[int, int], None],

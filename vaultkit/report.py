@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from .check import CODES, baseline_keys
 from .model import Diagnostic
+from .render import one_line
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,7 +38,8 @@ def did_you_mean(d: Diagnostic) -> str:
 def text_line(d: Diagnostic, where: Where = str, colour: bool = False) -> str:
     """``path:line:col: severity code: message (did you mean [[X]]?)``"""
     severity = f"{_COLOURS[d.severity]}{d.severity}\033[0m" if colour else d.severity
-    return f"{where(d.path)}:{d.line}:{d.column}: {severity} {d.code}: {d.message}{did_you_mean(d)}"
+    return (f"{one_line(where(d.path))}:{d.line}:{d.column}: {severity} {d.code}: "
+            f"{one_line(d.message + did_you_mean(d))}")
 
 
 def _escape_data(text: str) -> str:

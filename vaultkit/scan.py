@@ -5,11 +5,15 @@ Rules (spec section 10): names starting with ``.`` are hidden and never walked
 notes, every other file is an attachment that links can point at. Symlinked folders are
 not followed (Obsidian ignores symlinks into the same vault, and following them risks
 loops and leaving the vault); a symlinked file is used only when its real path lies
-inside the vault.
+inside the vault. ``follow_symlinks`` lifts the second rule for targets outside the vault.
+Names that are not UTF-8, broken symlinks, symlink loops, links leaving the vault and
+folders that cannot be listed are reported as :class:`WalkWarning` and skipped.
+See docs/reliability.md.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -48,46 +52,140 @@ def is_temp_name(name: str) -> bool:
 class WalkWarning:
     path: str
     message: str
+    code: str = "unreadable"  # or "bad-symlink", "bad-name"
 
 
-def walk(root: Path, warn: Callable[[WalkWarning], None] | None = None) -> dict[str, FileStat]:
-    """Every visible file under ``root`` keyed by its vault-relative ``/`` path."""
+Warn = Callable[[WalkWarning], None]
+
+
+def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
+         ) -> dict[str, FileStat]:
+    """Every visible file under ``root`` keyed by its vault-relative ``/`` path.
+
+    ``follow_symlinks``: also enter symlinked folders and use symlinked files whose real
+    path lies outside the vault (``[scan] follow_symlinks`` in ``.vaultkit.toml``); a
+    folder already being walked is never entered again, so links cannot loop."""
     out: dict[str, FileStat] = {}
-    real_root = os.path.realpath(root)
-    for rel, st in _walk_dir(str(root), "", real_root, warn):
+    for rel, st in _Walker(root, warn, follow_symlinks).files(str(root), ""):
         out[rel] = FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
     return out
 
 
-def _walk_dir(
-    top: str, prefix: str, real_root: str, warn: Callable[[WalkWarning], None] | None
-) -> Iterator[tuple[str, os.stat_result]]:
-    try:
-        entries = list(os.scandir(top))
-    except OSError as exc:
-        if warn is not None:
-            warn(WalkWarning(prefix.rstrip("/") or ".", f"cannot list folder: {exc.strerror}"))
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith("."):
-            continue
-        rel = prefix + name
+def printable(path: str) -> str:
+    """A name from the file system as text that can be stored and printed: bytes that are
+    not UTF-8 (surrogate escapes) as ``\\xNN``."""
+    if _SURROGATE.search(path):
+        path = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Walker:
+    """The walk's rules. Folders go on an explicit stack (any depth is fine), in name
+    order, and each folder's (st_dev, st_ino) is remembered: a folder met again (a
+    symlink or bind mount looping back, two links to one folder) is skipped."""
+
+    def __init__(self, root: Path | str, warn: Warn | None, follow: bool) -> None:
+        self.real_root = os.path.realpath(root)
+        self.warn = warn
+        self.follow = follow
+        self.seen: dict[tuple[int, int], str] = {}  # folder (st_dev, st_ino) -> vault path
+
+    def _warn(self, rel: str, message: str, code: str = "unreadable") -> None:
+        if self.warn is not None:
+            self.warn(WalkWarning(printable(rel), message, code))
+
+    def files(self, top: str, prefix: str) -> Iterator[tuple[str, os.stat_result]]:
         try:
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                if not target.startswith(real_root + os.sep) or os.path.isdir(target):
-                    continue
-                st = os.stat(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                yield from _walk_dir(entry.path, rel + "/", real_root, warn)
-                continue
-            else:
-                st = entry.stat(follow_symlinks=False)
+            st = os.stat(top)
         except OSError:
-            continue  # vanished while walking, or a broken link: simply not there
-        if stat_mod.S_ISREG(st.st_mode) and not is_temp_name(name):
-            yield rel, st
+            return
+        self.seen[(st.st_dev, st.st_ino)] = prefix.rstrip("/")
+        stack = [(top, prefix)]
+        while stack:
+            folder, pre = stack.pop()
+            subfolders: list[tuple[str, str]] = []
+            for entry in self._entries(folder, pre):
+                rel = pre + entry.name
+                try:
+                    found = self._classify(entry, rel)
+                except FileNotFoundError:
+                    continue  # vanished while walking: simply not there
+                except OSError as exc:  # a path longer than PATH_MAX, ...
+                    self._warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+                    continue
+                if found is None:
+                    continue
+                if stat_mod.S_ISDIR(found.st_mode):
+                    if self._enter(found, rel):
+                        subfolders.append((entry.path, rel + "/"))
+                elif stat_mod.S_ISREG(found.st_mode):
+                    if not is_temp_name(entry.name):
+                        yield rel, found
+                elif is_note_path(rel):
+                    self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
+            stack.extend(reversed(subfolders))
+
+    def _entries(self, folder: str, pre: str) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except FileNotFoundError:
+            return []  # deleted while walking: simply not there
+        except OSError as exc:
+            self._warn(pre.rstrip("/") or ".", f"cannot list folder: {exc.strerror or exc}")
+            return []
+        out = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _SURROGATE.search(entry.name):
+                self._warn(pre + entry.name, "file name is not valid UTF-8; skipped", "bad-name")
+                continue
+            out.append(entry)
+        return out
+
+    def _classify(self, entry: os.DirEntry[str], rel: str) -> os.stat_result | None:
+        """The stat of what ``entry`` stands for, or None when the walk does not use it."""
+        if not entry.is_symlink():
+            return entry.stat(follow_symlinks=False)
+        try:
+            st = os.stat(entry.path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._warn(rel, "symbolic link loop; skipped", "bad-symlink")
+            elif exc.errno == errno.ENOENT and os.path.lexists(entry.path):
+                self._warn(rel, f"broken symbolic link to {printable(os.readlink(entry.path))}",
+                           "bad-symlink")
+            elif exc.errno != errno.ENOENT:
+                self._warn(rel, f"cannot follow symbolic link: {exc.strerror or exc}")
+            return None
+        target = os.path.realpath(entry.path)
+        inside = target == self.real_root or target.startswith(self.real_root + os.sep)
+        folder = stat_mod.S_ISDIR(st.st_mode)
+        if inside:  # Obsidian ignores symlinked folders into the same vault
+            return None if folder else st
+        if not self.follow:
+            what = "folder" if folder else "file"
+            self._warn(rel, f"symbolic link to a {what} outside the vault; not followed"
+                       " (set [scan] follow_symlinks = true in .vaultkit.toml)", "bad-symlink")
+            return None
+        return st
+
+    def _enter(self, st: os.stat_result, rel: str) -> bool:
+        key = (st.st_dev, st.st_ino)
+        met = self.seen.get(key)
+        if met is None:
+            self.seen[key] = rel
+            return True
+        if met == "" or rel.startswith(met + "/"):
+            self._warn(rel, f"folder loop: this is {met or 'the vault folder'} again; skipped",
+                       "bad-symlink")
+        else:
+            self._warn(rel, f"the same folder as {printable(met)}; skipped", "bad-symlink")
+        return False
 
 
 # --- targeted look-ups for ``watch``: the same rules as walk, for a few paths ------------
@@ -99,7 +197,8 @@ def stat_path(root: Path, rel: str, real_root: str | None = None) -> FileStat | 
     """The file at vault path ``rel`` as :func:`walk` would find it, or None if walk would
     not (missing, hidden, an editor temp file, under a symlinked folder, not a file)."""
     parts = rel.split("/")
-    if any(not p or p.startswith(".") for p in parts) or is_temp_name(parts[-1]):
+    if (any(not p or p.startswith(".") for p in parts) or is_temp_name(parts[-1])
+            or _SURROGATE.search(rel)):
         return None
     real_root = real_root or os.path.realpath(root)
     full = os.path.join(root, *parts)
@@ -130,7 +229,7 @@ def walk_folder(root: Path, folder: str) -> dict[str, FileStat]:
             or os.path.islink(full) or not _exact_name(full)):
         return {}
     return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
-            for rel, st in _walk_dir(full, folder + "/", real_root, None)}
+            for rel, st in _Walker(root, None, False).files(full, folder + "/")}
 
 
 def _exact_name(full: str) -> bool:
@@ -150,12 +249,23 @@ class ReadResult:
     message: str = ""
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def read_note(path: Path) -> ReadResult:
-    """Read a note as text. Never raises for content or a file that vanished."""
+    """Read a note as text. Never raises for content or a file that vanished, and never
+    blocks: a file replaced by a FIFO, a device or a folder since the walk counts as gone."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return ReadResult(None, "vanished", "file disappeared while scanning")
+    except OSError as exc:
+        return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
+    try:
+        with open(fd, "rb") as f:
+            if not stat_mod.S_ISREG(os.fstat(fd).st_mode):
+                return ReadResult(None, "vanished", "no longer a regular file")
+            data = f.read()
     except OSError as exc:
         return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
     return decode(data)

@@ -8,16 +8,18 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import queries as q
+from .config import scan_config
 from .errors import AmbiguousNote, NoteNotFound, VaultkitError
-from .index import Index, IndexCorrupt
+from .index import DB_ERRORS, Index, IndexCorrupt, is_corrupt
 from .model import (
     Backlink,
     Diagnostic,
@@ -67,30 +69,64 @@ def discover(vault: str | os.PathLike[str] | None = None, cwd: Path | None = Non
     return here
 
 
-class Vault:
-    """One vault and its index."""
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
-    def __init__(self, root: Path) -> None:
+
+def _recovering(method: _Method) -> _Method:
+    """For a method reading the index: SQLite notices a damaged page only when a query
+    reaches it, so when one reports damage, rebuild the index and run the method again."""
+
+    @functools.wraps(method)
+    def run(self: Vault, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except DB_ERRORS as exc:
+            if not is_corrupt(exc):
+                raise
+            self._reset_index(exc)
+        refresh(self.root, self.index, None, self.follow_symlinks)
+        return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
+class Vault:
+    """One vault and its index.
+
+    ``follow_symlinks``: also index symlinked files and folders outside the vault (None:
+    as ``[scan] follow_symlinks`` in ``<vault>/.vaultkit.toml`` says, default off).
+    ``notices`` collects what the user should hear about (an index rebuilt); ``on_notice``,
+    when set, is told each one as it comes."""
+
+    def __init__(self, root: Path, follow_symlinks: bool | None = None) -> None:
         self.root = root
         self.index_path = root / INDEX_DIR / INDEX_FILE
-        self.notices: list[str] = []  # things the user should hear about (index rebuilt)
+        self.notices: list[str] = []
+        self.on_notice: Callable[[str], None] | None = None
+        self.follow_symlinks = (scan_config(root).follow_symlinks if follow_symlinks is None
+                                else follow_symlinks)
         self.index = self._open_index()
 
     @classmethod
     def open(
         cls, path: str | os.PathLike[str] | None = None, *, refresh: bool = True,
-        progress: Progress | None = None,
+        progress: Progress | None = None, follow_symlinks: bool | None = None,
     ) -> Vault:
-        vault = cls(discover(path))
+        vault = cls(discover(path), follow_symlinks)
         if refresh:
             vault.refresh(progress)
         return vault
+
+    def _notice(self, message: str) -> None:
+        self.notices.append(message)
+        if self.on_notice is not None:
+            self.on_notice(message)
 
     def _open_index(self) -> Index:
         try:
             return Index(self.index_path)
         except IndexCorrupt as exc:
-            self.notices.append(f"{exc}; rebuilding the index")
+            self._notice(f"{exc}; rebuilding the index")
             self._delete_index()
             return Index(self.index_path)
         except OSError as exc:
@@ -100,6 +136,13 @@ class Vault:
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(f"{self.index_path}{suffix}")
+
+    def _reset_index(self, exc: BaseException) -> None:
+        """The index turned out damaged part-way through: start a new, empty one."""
+        self._notice(f"index is damaged ({exc}); rebuilding the index")
+        self.index.close()
+        self._delete_index()
+        self.index = self._open_index()
 
     def close(self) -> None:
         self.index.close()
@@ -113,8 +156,15 @@ class Vault:
     # --- keeping the index current -----------------------------------------------------
 
     def refresh(self, progress: Progress | None = None) -> RefreshStats:
-        """Re-read what changed on disk since the last refresh."""
-        stats = refresh(self.root, self.index, progress)
+        """Re-read what changed on disk since the last refresh (everything, in a new index,
+        if the index turns out damaged)."""
+        try:
+            stats = refresh(self.root, self.index, progress, self.follow_symlinks)
+        except DB_ERRORS as exc:
+            if not is_corrupt(exc):
+                raise
+            self._reset_index(exc)
+            stats = refresh(self.root, self.index, progress, self.follow_symlinks)
         if self.index.created:
             stats = _replace_rebuilt(stats)
             self.index.created = False
@@ -133,7 +183,13 @@ class Vault:
         say which paths changed and the totals after it; ``watch`` runs it per burst."""
         from dataclasses import replace
 
-        report = refresh_paths(self.root, self.index, batch, progress)
+        try:
+            report = refresh_paths(self.root, self.index, batch, progress, self.follow_symlinks)
+        except DB_ERRORS as exc:
+            if not is_corrupt(exc):
+                raise
+            self._reset_index(exc)
+            report = refresh_paths(self.root, self.index, None, progress, self.follow_symlinks)
         stats = report.stats
         if self.index.created:
             stats = _replace_rebuilt(stats)
@@ -158,6 +214,7 @@ class Vault:
 
     # --- finding a note ----------------------------------------------------------------
 
+    @_recovering
     def find(self, query: str) -> str:
         """The vault path of the file ``query`` names: a path, a name as in a link (case
         does not matter, ``.md`` optional), or an alias. Raises NoteNotFound or
@@ -184,17 +241,20 @@ class Vault:
             raise AmbiguousNote(query, by_alias)
         raise NoteNotFound(query, self.suggester().suggest(text))
 
+    @_recovering
     def suggester(self) -> Suggester:
         return Suggester(q.all_paths(self.index), q.all_aliases(self.index))
 
     # --- queries -----------------------------------------------------------------------
 
+    @_recovering
     def backlinks(self, note: str) -> list[Backlink]:
         return [
             Backlink(src, line, col, text, ctx, bool(embed), kind)
             for src, line, col, text, ctx, embed, kind in q.backlinks(self.index, self.find(note))
         ]
 
+    @_recovering
     def links(self, note: str) -> list[OutLink]:
         return [
             OutLink(line, col, text, target, resolved, bool(embed), subpath, kind)
@@ -202,9 +262,11 @@ class Vault:
             in q.outgoing(self.index, self.find(note))
         ]
 
+    @_recovering
     def orphans(self, isolated: bool = False) -> list[NotePath]:
         return [NotePath(p) for p in q.orphans(self.index, isolated)]
 
+    @_recovering
     def suggestions(self, targets: Iterable[str], limit: int = 3) -> dict[str, tuple[str, ...]]:
         """"Did you mean" for each link target: notes whose alias is the target, then the
         closest names; written as links would be. Cached in the index until files come
@@ -226,6 +288,7 @@ class Vault:
         return {t: tuple(dict.fromkeys(_link_text(p, counts) for p in ps))
                 for t, ps in picks.items()}
 
+    @_recovering
     def unresolved(self, suggestions: bool = True) -> list[Unresolved]:
         rows = q.unresolved(self.index)
         suggest = self.suggestions(r[4] for r in rows) if suggestions and rows else {}
@@ -234,6 +297,7 @@ class Vault:
             for src, line, col, text, target, embed in rows
         ]
 
+    @_recovering
     def tags(self) -> list[TagCount]:
         """Every tag with the number of notes carrying it or a tag nested under it."""
         files: dict[str, set[int]] = defaultdict(set)
@@ -248,13 +312,16 @@ class Vault:
         out = [TagCount(_most_common(casing[key]), len(fids)) for key, fids in files.items()]
         return sorted(out, key=lambda t: (-t.count, t.tag.lower()))
 
+    @_recovering
     def tagged(self, tag: str) -> list[NotePath]:
         """Notes carrying ``tag`` or a tag nested under it."""
         return [NotePath(p) for p in q.tagged(self.index, tag.lstrip("#").lower())]
 
+    @_recovering
     def problems(self) -> list[FileProblem]:
         return [FileProblem(*row) for row in q.problems(self.index)]
 
+    @_recovering
     def check(self, files: list[str] | None = None, *, staged: bool = False) -> list[Diagnostic]:
         """Broken links, headings, blocks and attachments, ambiguous links and file problems
         in ``files`` (paths relative to the current folder; every note when None), with the
@@ -263,6 +330,7 @@ class Vault:
 
         return list(run_check(self, files, staged=staged).diagnostics)
 
+    @_recovering
     def stats(self, top: int = 10) -> Stats:
         c = q.counts(self.index)
         return Stats(
@@ -275,6 +343,7 @@ class Vault:
 
     # --- the graph and unlinked mentions (vaultkit.graph, vaultkit.mentions) ----------
 
+    @_recovering
     def graph(self, include_tags: bool = False, ghosts: bool = True,
               excluded: bool = False) -> Graph:
         """The vault as a ``networkx.MultiDiGraph``: a node per note, attachment and
@@ -304,10 +373,12 @@ class Vault:
         """Groups of notes not linked to the largest group (its other components)."""
         return _graph_module().islands(self.graph(ghosts=False))
 
+    @_recovering
     def mentions(self, note: str) -> list[Mention]:
         """Unlinked mentions of ``note``: its name or aliases as plain text elsewhere."""
         return self._mention_search().of_note(self.find(note))
 
+    @_recovering
     def mention_counts(self, limit: int = 20) -> list[MentionCount]:
         """The notes with the most unlinked mentions: candidates to link."""
         return self._mention_search().counts(limit)
