@@ -32,24 +32,14 @@ def all_paths(index: Index) -> list[tuple[str, bool]]:
 
 def alias_paths(index: Index, lowers: list[str]) -> list[tuple[str, str]]:
     """(lowercased alias, note path) for aliases equal to one of ``lowers``."""
-    out: list[tuple[str, str]] = []
-    for start in range(0, len(lowers), 500):
-        chunk = lowers[start : start + 500]
-        out.extend(index.query(
-            "SELECT a.lower, f.path FROM aliases a JOIN files f ON f.id = a.file"
-            f" WHERE a.lower IN ({','.join('?' * len(chunk))}) ORDER BY f.path", chunk))
-    return out
+    return _in_chunks(index, "SELECT a.lower, f.path FROM aliases a JOIN files f"
+                      " ON f.id = a.file WHERE a.lower IN ({marks}) ORDER BY f.path", lowers)
 
 
 def name_counts(index: Index, keys: list[str]) -> dict[str, int]:
     """How many files have each name key."""
-    out: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        out.update(index.query(
-            "SELECT name_key, count(*) FROM files"
-            f" WHERE name_key IN ({','.join('?' * len(chunk))}) GROUP BY name_key", chunk))
-    return out
+    return dict(_in_chunks(index, "SELECT name_key, count(*) FROM files"
+                           " WHERE name_key IN ({marks}) GROUP BY name_key", keys))
 
 
 def all_aliases(index: Index) -> list[tuple[str, str]]:
