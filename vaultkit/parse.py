@@ -96,7 +96,7 @@ def parse_note(path: str, text: str) -> Note:
         links=tuple(links),
         tags=tuple(tags),
         headings=tuple(_headings(masked, text, pos, comments)),
-        blocks=tuple(_blocks(masked, pos)),
+        blocks=tuple(_blocks(unlinked, pos)),  # a link is an inline node: `]]^id` counts
         aliases=tuple(dict.fromkeys(fm.aliases)),
         frontmatter=fm.data,
         problems=tuple(fm.problems),
@@ -257,8 +257,8 @@ def _headings(masked: str, text: str, pos: _Pos,
         for m in ([first] if first else []) + list(_ATX_AFTER_NL.finditer(masked)):
             if comments and _inside(comments, m.start(1)):
                 continue  # block comments hold inline text only (E13)
-            raw = text[m.start(2) : m.end(2)].strip() if m.group(2) is not None else ""
             line, col = pos(m.start(1))
+            raw = _heading_text(text, pos.starts[line - 1])
             out.append(Heading(raw, len(m.group(1)), line, col))
     if "==" in masked or "--" in masked:
         for m in _SETEXT_AFTER_NL.finditer(masked):
@@ -269,6 +269,14 @@ def _headings(masked: str, text: str, pos: _Pos,
                 out.append(heading)
         out.sort(key=lambda h: h.line)
     return out
+
+
+def _heading_text(text: str, start: int) -> str:
+    """The text of the ATX heading whose line starts at ``start``, read from the note as
+    written: a code span (``### `move```) is part of the heading, not a blank."""
+    end = text.find("\n", start)
+    m = _ATX.match(text, start, len(text) if end == -1 else end)
+    return (m.group(2) or "").strip() if m else ""
 
 
 def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos) -> Heading | None:
