@@ -8,8 +8,10 @@ or disappeared.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -245,9 +247,23 @@ def parse_files(root: Path, paths: Sequence[str], progress: Progress | None
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         batches = pool.map(_parse_chunk, [root] * len(chunks), chunks)
         yield from _counted(batches, total, progress)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: end when the process that started it ends, even by SIGKILL (else the
+    worker waits forever to hand back its results, holding the caller's pipes open)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before prctl
+        os._exit(1)
 
 
 def _counted(batches: Iterator[list[Parsed]], total: int, progress: Progress | None

@@ -262,12 +262,14 @@ def read_note(path: Path) -> ReadResult:
     except OSError as exc:
         return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
     try:
-        with open(fd, "rb") as f:
-            if not stat_mod.S_ISREG(os.fstat(fd).st_mode):
-                return ReadResult(None, "vanished", "no longer a regular file")
+        if not stat_mod.S_ISREG(os.fstat(fd).st_mode):
+            return ReadResult(None, "vanished", "no longer a regular file")
+        with open(fd, "rb", closefd=False) as f:
             data = f.read()
     except OSError as exc:
         return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
     return decode(data)
 
 
