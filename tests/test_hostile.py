@@ -301,9 +301,6 @@ def test_fifty_megabyte_note(tmp_path: Path) -> None:
 # --- the parser's limits: bugs found, for the parser's owner ------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: YAML flow nesting 100,000 deep overflows "
-                   "the C stack of PyYAML's CSafeLoader (segfault); _frontmatter should refuse "
-                   "deep nesting before loading")
 def test_deeply_nested_yaml_flow_does_not_crash() -> None:
     code = ("from vaultkit.parse import parse_note\n"
             "n = parse_note('a.md', '---\\nx: ' + '[' * 100_000 + ']' * 100_000 + '\\n---\\n')\n"
@@ -326,8 +323,6 @@ def test_backtick_runs_parse_in_linear_time() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="parser bug: frontmatter values past _frontmatter."
-                   "MAX_NODES (20,000) are dropped without a problem being reported")
 def test_frontmatter_values_are_not_dropped_silently() -> None:
     from vaultkit.parse import parse_note
 
@@ -336,9 +331,6 @@ def test_frontmatter_values_are_not_dropped_silently() -> None:
     assert len(note.links) == 25_000 or note.problems
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: _frontmatter._Finder.find searches the "
-                   "frontmatter from its start for every link value: quadratic, ~3 s for "
-                   "20,000 link values")
 def test_many_frontmatter_links_parse_quickly() -> None:
     from vaultkit.parse import parse_note
 

@@ -24,6 +24,20 @@ _ALIASES_KEY = re.compile(r"^aliases$", re.IGNORECASE)
 MAX_ALIASES_IN_YAML = 100  # YAML "*alias" references; more is treated as an attack
 MAX_FRONTMATTER_CHARS = 1_000_000
 MAX_NODES = 20_000
+MAX_DEPTH = 5_000  # [ { nesting levels: PyYAML's C parser crashes far deeper (100,000)
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(raw: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` (quotes are not looked at: an upper bound)."""
+    depth = deepest = 0
+    for m in _FLOW.finditer(raw):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -94,9 +108,13 @@ def read(text: str, lines: list[int]) -> Frontmatter:
             fm.tags.extend(_tags(value, finder.after_key(key)))
         elif isinstance(key, str) and _ALIASES_KEY.match(key):
             fm.aliases.extend(_aliases(value))
-    for keypath, value in _strings(data):
+    strings, complete = _strings(data)
+    for keypath, value in strings:
         if value.startswith("[[") and value.endswith("]]") and len(value) > 4:
             fm.links.append(_link(value, keypath, finder))
+    if not complete:
+        fm.problems.append(Problem("bad-frontmatter", f"frontmatter holds more than "
+                                   f"{MAX_NODES:,} values; links past them are not indexed", 2))
     return fm
 
 
@@ -105,6 +123,10 @@ def _load(raw: str) -> tuple[Any, Problem | None]:
         return None, Problem("bad-frontmatter", "frontmatter is larger than 1 MB; ignored", 1)
     if raw.count("*") > MAX_ALIASES_IN_YAML and raw.count("&"):
         return None, Problem("bad-frontmatter", "too many YAML aliases; ignored", 1)
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and _flow_depth(raw) > MAX_DEPTH:
+        # PyYAML's C parser recurses once per level: 100,000 levels overflow its stack
+        return None, Problem("bad-frontmatter", f"YAML nested more than {MAX_DEPTH} levels "
+                             "deep; ignored", 1)
     try:
         return _HANDLER.load(raw, Loader=_Loader), None
     except yaml.YAMLError as exc:
@@ -123,6 +145,18 @@ class _Finder:
     def __init__(self, text: str, start: int, end: int, lines: list[int]) -> None:
         self.text, self.start, self.end, self.lines = text, start, end, lines
         self.cursor: dict[str, int] = {}
+        self.link_at = start  # links come in document order: search on from the last one
+
+    def next_link(self, needle: str) -> int:
+        """Where the link value ``needle`` is written: after the previous link when it can
+        be (linear over many links), else anywhere in the frontmatter."""
+        pos = self.text.find(needle, self.link_at, self.end)
+        if pos == -1:
+            pos = self.text.find(needle, self.start, self.end)
+        if pos == -1:
+            return self.start
+        self.link_at = pos + 1
+        return pos
 
     def after_key(self, key: str) -> tuple[_Finder, int]:
         m = re.search(r"^[ \t]*['\"]?" + re.escape(key) + r"['\"]?[ \t]*:",
@@ -181,8 +215,9 @@ def _aliases(value: Any) -> list[str]:
     return []
 
 
-def _strings(data: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """(dotted key path, value) of every string in the YAML data, bounded in size."""
+def _strings(data: Any, prefix: str = "") -> tuple[list[tuple[str, str]], bool]:
+    """(dotted key path, value) of every string in the YAML data, bounded in size, and
+    whether every value was seen."""
     out: list[tuple[str, str]] = []
     stack: list[tuple[str, Any]] = [(prefix, data)]
     seen: set[int] = set()
@@ -199,7 +234,7 @@ def _strings(data: Any, prefix: str = "") -> list[tuple[str, str]]:
             pairs = value.items() if isinstance(value, dict) else enumerate(value)
             children = [(f"{path}.{k}" if path else str(k), v) for k, v in pairs]
             stack.extend(reversed(children))
-    return out
+    return out, not stack
 
 
 def _link(value: str, keypath: str, finder: _Finder) -> Link:
@@ -212,7 +247,7 @@ def _link(value: str, keypath: str, finder: _Finder) -> Link:
     target = clean(target.removesuffix("\\"))
     hash_at = target.find("#")
     linkpath, subpath = (target, "") if hash_at < 0 else (target[:hash_at], target[hash_at:])
-    line, col = finder.pos(finder.find(value))
+    line, col = finder.pos(finder.next_link(value))
     return Link(linkpath, subpath, display, value, line, col, False, "frontmatter", keypath)
 
 
