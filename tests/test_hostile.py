@@ -310,13 +310,29 @@ def test_deeply_nested_yaml_flow_does_not_crash() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == "bad-frontmatter", proc.returncode
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: _mask._code_span_end scans every later "
-                   "backtick run of a paragraph for each unclosed opener: O(runs x size), "
-                   "1 MB takes ~1.3 s, 5 MB ~12 s, 50 MB minutes")
-def test_backtick_runs_parse_in_linear_time() -> None:
+def _grows_linearly(make: Any, small: int) -> bool:
+    """Parsing 4x the input costs well under 16x (what a quadratic scan would): the
+    ratio of best-of-3 times, not a time limit, so a busy machine does not fail it."""
     from vaultkit.parse import parse_note
 
-    text = "".join("`" * i + " " for i in range(1, 1700))  # 1.4 MB, no run ever closed
+    def best(n: int) -> float:
+        text = make(n)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            parse_note("a.md", text)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best(4 * small) < 8 * best(small)
+
+
+def test_backtick_runs_parse_in_linear_time() -> None:
+    """1,700 runs of 1, 2, 3, ... backticks (1.4 MB), none ever closed. A rescan of the
+    paragraph per opener took 1.3 s; one scan takes about 0.02 s: the bound is 25x that."""
+    from vaultkit.parse import parse_note
+
+    text = "".join("`" * i + " " for i in range(1, 1700))
     start = time.perf_counter()
     parse_note("a.md", text)
     assert time.perf_counter() - start < 0.5
@@ -332,9 +348,5 @@ def test_frontmatter_values_are_not_dropped_silently() -> None:
 
 
 def test_many_frontmatter_links_parse_quickly() -> None:
-    from vaultkit.parse import parse_note
-
-    text = "---\n" + "".join(f"k{i}: '[[T{i}]]'\n" for i in range(10_000)) + "---\n"
-    start = time.perf_counter()
-    parse_note("a.md", text)
-    assert time.perf_counter() - start < 0.3
+    assert _grows_linearly(lambda n: "---\n" + "".join(f"k{i}: '[[T{i}]]'\n" for i in range(n))
+                           + "---\n", 2_500)

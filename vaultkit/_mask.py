@@ -240,6 +240,26 @@ class _Inline:
         self.breaks: list[int] = []  # where paragraphs end, for code spans
         self.no_math_before = -1  # no closing "$" from here to the end of its line
         self.no_comment_close = False
+        # per paragraph end: backtick run length -> starts and ends of such runs, found by
+        # one scan, so that many unclosed openers do not each rescan the paragraph
+        self.runs: dict[int, dict[int, tuple[list[int], list[int]]]] = {}
+
+    def code_span_end(self, size: int, e: int) -> int | None:
+        """End of the code span opened by ``size`` backticks before ``e``: the next run of
+        exactly as many backticks in the same paragraph."""
+        stop = self.breaks[bisect_left(self.breaks, e)]
+        by_size = self.runs.get(stop)
+        if by_size is None:  # openers come left to right: runs before e are never needed
+            by_size = self.runs[stop] = {}
+            for m in _BACKTICKS.finditer(self.text, e, stop):
+                starts, ends = by_size.setdefault(m.end() - m.start(), ([], []))
+                starts.append(m.start())
+                ends.append(m.end())
+        found = by_size.get(size)
+        if not found:
+            return None
+        i = bisect_left(found[0], e)
+        return found[1][i] if i < len(found[0]) else None
 
     def spans(self, pos: int) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
@@ -259,7 +279,7 @@ class _Inline:
         if tok[0] == "`":
             if not self.breaks:
                 self.breaks = [*(b.start() for b in _BLANK_LINE.finditer(text)), len(text)]
-            return _code_span_end(text, len(tok), e, self.breaks)
+            return self.code_span_end(len(tok), e)
         if tok == "<!--":
             return self.comment_end(s, e)
         if tok[0] == "<":  # inline HTML is opaque (spec section 7, rule 3)
@@ -295,16 +315,6 @@ class _Inline:
             self.no_math_before = line_end
             return None
         return close.end()
-
-
-def _code_span_end(text: str, size: int, e: int, breaks: list[int]) -> int | None:
-    """End of the code span opened by ``size`` backticks before ``e``: the next run of
-    exactly as many backticks in the same paragraph."""
-    stop = breaks[bisect_left(breaks, e)]
-    for m in _BACKTICKS.finditer(text, e, stop):
-        if m.end() - m.start() == size:
-            return m.end()
-    return None
 
 
 def table_rows(masked: str) -> list[tuple[int, int]]:
