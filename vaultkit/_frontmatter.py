@@ -3,19 +3,22 @@
 Spec section 6. The block exists only when the text starts with ``---`` + newline and a
 later line is exactly ``---``. Loading goes through python-frontmatter's YAML handler
 with a C safe loader that also rejects duplicate keys (Obsidian's YAML library reports
-them as errors) and YAML alias bombs.
+them as errors) and YAML alias bombs; the most common shapes take a faster road to the same
+values (:mod:`vaultkit._simple_yaml`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
 import frontmatter
 import yaml
 
+from . import _simple_yaml
 from .model import Link, Problem, Tag
 
 _CLOSE = re.compile(r"\n---(?:\n|$)")
@@ -108,6 +111,8 @@ def read(text: str, lines: list[int]) -> Frontmatter:
             fm.tags.extend(_tags(value, finder.after_key(key)))
         elif isinstance(key, str) and _ALIASES_KEY.match(key):
             fm.aliases.extend(_aliases(value))
+    if "[[" not in raw and "\\" not in raw:
+        return fm  # no value can hold a link: "[[" written as such, or as an escape
     strings, complete = _strings(data)
     for keypath, value in strings:
         if value.startswith("[[") and value.endswith("]]") and len(value) > 4:
@@ -127,6 +132,9 @@ def _load(raw: str) -> tuple[Any, Problem | None]:
         # PyYAML's C parser recurses once per level: 100,000 levels overflow its stack
         return None, Problem("bad-frontmatter", f"YAML nested more than {MAX_DEPTH} levels "
                              "deep; ignored", 1)
+    fast = _simple_yaml.load(raw)
+    if fast is not _simple_yaml.DECLINED:
+        return fast, None
     try:
         return _HANDLER.load(raw, Loader=_Loader), None
     except yaml.YAMLError as exc:
@@ -137,6 +145,10 @@ def _load(raw: str) -> tuple[Any, Problem | None]:
         return None, Problem("bad-frontmatter", f"invalid YAML frontmatter: {what}", line, col)
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:
         return None, Problem("bad-frontmatter", f"invalid YAML frontmatter: {exc}", 1)
+
+
+_BEFORE_ITEM = "[,\"'"  # what may stand just before a list item, besides white space
+_AFTER_ITEM = "],\"'"
 
 
 class _Finder:
@@ -174,16 +186,19 @@ class _Finder:
     def find_item(self, item: str, frm: int) -> int:
         """Like :meth:`find`, for a list item or scalar that stands alone: ``a`` is not
         found inside ``bat``."""
-        pattern = r"(?<![^\s\[,\"'])" + re.escape(item) + r"(?![^\s\],\"'])"
-        m = re.compile(pattern).search(self.text, max(frm, self.cursor.get(item, 0)), self.end)
-        if m is None:
-            return frm
-        self.cursor[item] = m.end()
-        return m.start()
+        text, end = self.text, self.end
+        at = max(frm, self.cursor.get(item, 0))
+        while (at := text.find(item, at, end)) != -1:
+            after = at + len(item)
+            if ((at == 0 or text[at - 1] in _BEFORE_ITEM or text[at - 1].isspace())
+                    and (after >= len(text) or text[after] in _AFTER_ITEM
+                         or text[after].isspace())):
+                self.cursor[item] = after
+                return at
+            at += 1
+        return frm
 
     def pos(self, offset: int) -> tuple[int, int]:
-        from bisect import bisect_right
-
         i = bisect_right(self.lines, offset) - 1
         return i + 1, offset - self.lines[i] + 1
 

@@ -1,0 +1,129 @@
+"""The frontmatter fast path gives exactly what PyYAML gives, or declines."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultkit import _frontmatter, _simple_yaml
+from vaultkit._simple_yaml import DECLINED
+
+
+def pyyaml(raw: str) -> Any:
+    try:
+        return _frontmatter._HANDLER.load(raw, Loader=_frontmatter._Loader)
+    except yaml.YAMLError:
+        return "error"
+
+
+def same(raw: str) -> Any:
+    """The fast path's answer, checked against PyYAML's (types included: True is not 1)."""
+    fast = _simple_yaml.load(raw)
+    if fast is not DECLINED:
+        slow = pyyaml(raw)
+        assert repr(fast) == repr(slow), raw
+    return fast
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("title: Hello\n", {"title": "Hello"}),
+    ("tags:\n  - a/b\n  - c\n", {"tags": ["a/b", "c"]}),
+    ("tags:\n- a\n- b\nnext: 1\n", {"tags": ["a", "b"], "next": 1}),
+    ("tags: [a, b/c, 'd e', \"f\"]\n", {"tags": ["a", "b/c", "d e", "f"]}),
+    ("tags: []\n", {"tags": []}),
+    ("created: 2022-05-06\n", {"created": datetime.date(2022, 5, 6)}),
+    ("at: 2001-12-14t21:59:43.10-05:00\n", "typed"),
+    ("draft: yes\nn: 12:30\nx: 0x1F\nf: .inf\nz: ~\nempty:\n",
+     {"draft": True, "n": 750, "x": 31, "f": float("inf"), "z": None, "empty": None}),
+    ("up: \"[[Parent note]]\"\nurl: https://example.com/a#b\n",
+     {"up": "[[Parent note]]", "url": "https://example.com/a#b"}),
+    ("title: A [draft], maybe\n", {"title": "A [draft], maybe"}),
+    ("date created: 2020-01-01\nÉtat: brouillon\n",
+     {"date created": datetime.date(2020, 1, 1), "État": "brouillon"}),
+    ("list:\n  -\n  - b\n", {"list": [None, "b"]}),
+    ("n: -5\nm: -x\n", {"n": -5, "m": "-x"}),
+])
+def test_common_shapes_are_taken(raw: str, expected: Any) -> None:
+    fast = same(raw)
+    assert fast is not DECLINED
+    if expected != "typed":
+        assert repr(fast) == repr(expected)
+
+
+@pytest.mark.parametrize("raw", [
+    "a: 1\na: 2\n",  # duplicate key: PyYAML's loader reports it
+    "a: b: c\n",
+    "a: x # comment\n",
+    "# comment\na: 1\n",
+    "a: &x 1\nb: *x\n",
+    "a: !!str 1\n",
+    "a: |\n  text\n",
+    "a: >\n  text\n",
+    "a: first\n  second line\n",
+    "a:\n  b: 1\n",
+    "a:\n  - x\n   - y\n",
+    "a: \"esc\\\"aped\"\n",
+    "a: 'it''s'\n",
+    "a: [x, [y]]\n",
+    "a: [x,]\n",
+    "a: {b: 1}\n",
+    "a:\ttab\n",
+    "yes: 1\n",
+    "1: one\n",
+    "- a\n- b\n",
+    "just text\n",
+    "a: x\u2028y\n",
+    "a: \ufeffx\n",
+    "a: =\n",
+    "...\n",
+    "",
+    "\n\n",
+])
+def test_other_shapes_are_declined(raw: str) -> None:
+    assert same(raw) is DECLINED
+
+
+KEYS = ["a", "tags", "aliases", "date created", "x.y", "k-1", "yes", "1", "é", "a b ", "-a",
+        "a:b", "?", "null", "~", "<<", "=", "'q'", "[k]"]
+VALUES = ["", " ", "x", "x y", "x:y", "x: y", "x #y", "x#y", "#x", "-x", "- x", "-", "?x",
+          ":x", "x:", "[a, b]", "[a,b]", "[]", "[ ]", "[a, [b]]", "[a,,b]", "['a', \"b\"]",
+          "['a,b']", "{a: b}", "'s'", "'s''t'", "\"d\"", "\"d\\n\"", "\"unclosed", "&a x",
+          "*a", "!t x", "|", ">", "%x", "@x", "`x", "yes", "No", "on", "~", "null", "1",
+          "-1", "+1", "1_000", "0o17", "017", "0x1f", "0b101", "1:30", "190:20:30", "1.5",
+          "1e3", "1.0e+3", ".nan", ".Inf", "-.inf", "2024-01-05", "2024-1-5 10:00",
+          "2024-01-05T10:00:00Z", "2024-13-45", "[[Note]]", "\"[[Note|x]]\"", "a [b] c",
+          "x\u00a0y", "x\u2029y", "x\x85y", "x\ty", "a, b", "x ", "http://e.com/x?y=1#z", "<<",
+          "=", "é", "\U0001F600", "[x:y]", "[x#y]", "[-x]", "[- x]"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from(VALUES),
+                          st.lists(st.tuples(st.sampled_from(["", " ", "  ", "   "]),
+                                             st.sampled_from(VALUES)), max_size=3)),
+                min_size=1, max_size=4),
+       st.booleans())
+def test_fast_path_agrees_with_pyyaml(entries: list[Any], blank: bool) -> None:
+    lines = []
+    for key, value, items in entries:
+        lines.append(f"{key}: {value}" if value else f"{key}:")
+        lines.extend(f"{indent}- {item}" if item else f"{indent}-" for indent, item in items)
+        if blank:
+            lines.append("")
+    same("\n".join(lines) + "\n")
+
+
+def test_frontmatter_of_the_example_vault_agrees() -> None:
+    from pathlib import Path
+
+    taken = 0
+    for path in sorted(Path(__file__).parent.parent.joinpath("vault").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        where = _frontmatter.split(text)
+        if where is not None:
+            taken += same(text[where[0] : where[1]]) is not DECLINED
+    assert taken >= 1

@@ -1,0 +1,143 @@
+"""The common shapes of frontmatter, loaded without PyYAML's parser: the same Python values
+PyYAML's safe loader gives, or ``DECLINED`` for anything else (which then goes through
+PyYAML, errors and all).
+
+What is taken: top-level ``key: value`` lines, with ``value`` a plain scalar on one line,
+a quoted scalar without escapes, a one-line flow list of such scalars, or nothing followed
+by ``- item`` lines. Plain scalars are typed by PyYAML's own implicit resolver and built by
+its own constructor, so ``2024-01-05`` is a date, ``yes`` is True and ``12:30`` is 750, as
+PyYAML has them. Comments, anchors, tags, block scalars, nested mappings, continuation
+lines, tabs, duplicate keys and unusual characters are all declined. Most notes' frontmatter
+is of this shape, and PyYAML's C parser plus its Python constructor cost about three times
+as much as this; ``tests/test_simple_yaml.py`` checks the two agree.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+DECLINED: Any = object()  # a sentinel: "use PyYAML"
+
+_KEY = re.compile(r"(\w(?:[\w .-]{0,126}[\w.-])?):(?: +(.*))?\Z")
+_ITEM = re.compile(r"( *)-(?: +(.*))?\Z")
+# A plain scalar on one line: no indicator first (a "-" only before a non-space), no
+# ": " or " #" inside, no ":" last. Items of flow lists hold none of ":#,[]{}".
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+_NOT_IN_FLOW_ITEM = re.compile(r"[:#,\[\]{}]")
+_QUOTED = re.compile(r"\"([^\"\\]*)\"|'([^']*)'")
+# Anything PyYAML's reader refuses or reads as a line break, tabs, a byte-order mark
+_UNUSUAL = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+_STR = "tag:yaml.org,2002:str"
+_TYPED = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"})
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def load(raw: str) -> Any:
+    """The YAML mapping in ``raw`` as PyYAML's safe loader gives it, or ``DECLINED``."""
+    if not raw.strip() or _UNUSUAL.search(raw):
+        return DECLINED
+    data: dict[str, Any] = {}
+    items: list[Any] | None = None  # the list being filled by "- item" lines
+    indent = -1  # the indentation of its items
+    key = ""
+    for line in raw.split("\n"):
+        if not line.strip():
+            continue
+        if line[0] != " " and line[0] != "-":
+            m = _KEY.match(line)
+            if m is None:
+                return DECLINED
+            key = m.group(1)
+            if key in data or type(_scalar(key)) is not str:  # a duplicate, or not a string
+                return DECLINED
+            value = m.group(2)
+            if value is None or not value.strip():
+                data[key] = None  # becomes a list if "- item" lines follow
+                items, indent = None, -1
+                continue
+            found = _value(value.rstrip(" "))
+            if found is DECLINED:
+                return DECLINED
+            data[key] = found
+            items, indent = None, -2  # no item lines may follow
+            continue
+        m = _ITEM.match(line)
+        if m is None or indent == -2 or not key:
+            return DECLINED
+        if indent == -1:
+            if data[key] is not None:
+                return DECLINED
+            items, indent = [], len(m.group(1))
+            data[key] = items
+        elif len(m.group(1)) != indent:
+            return DECLINED
+        item = m.group(2)
+        if item is None or not item.strip():
+            found = None
+        else:
+            found = _value(item.rstrip(" "), flow_list=False)
+        if found is DECLINED:
+            return DECLINED
+        assert items is not None
+        items.append(found)
+    return data
+
+
+def _value(text: str, flow_list: bool = True) -> Any:
+    if text[0] == "[":
+        if not flow_list or not text.endswith("]"):
+            return DECLINED
+        inner = text[1:-1].strip(" ")
+        if not inner:
+            return []
+        out = []
+        for part in inner.split(","):
+            part = part.strip(" ")
+            if not part:
+                return DECLINED
+            q = _QUOTED.fullmatch(part)
+            if q is not None:
+                out.append(q.group(1) if q.group(1) is not None else q.group(2))
+            elif _plain(part) and not _NOT_IN_FLOW_ITEM.search(part):
+                value = _scalar(part)
+                if value is DECLINED:
+                    return DECLINED
+                out.append(value)
+            else:
+                return DECLINED
+        return out
+    q = _QUOTED.fullmatch(text)
+    if q is not None:
+        return q.group(1) if q.group(1) is not None else q.group(2)
+    if _plain(text) and ": " not in text and " #" not in text and text[-1] != ":":
+        return _scalar(text)
+    return DECLINED
+
+
+def _plain(text: str) -> bool:
+    """May ``text`` start a plain scalar?"""
+    first = text[0]
+    if first == "-":
+        return len(text) > 1 and text[1] != " "
+    return first not in _INDICATORS
+
+
+@lru_cache(maxsize=4096)  # keys, tags and dates repeat from note to note
+def _scalar(text: str) -> Any:
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == _STR:
+        return text
+    if tag not in _TYPED:
+        return DECLINED
+    try:
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+    except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+        return DECLINED
