@@ -248,15 +248,15 @@ class Index:
         for table, col in CHILD_TABLES:
             self.db.executemany(f"DELETE FROM {table} WHERE {col} = ?", ((i,) for i in ids))
 
-    def insert_file(
-        self, path: str, name_key: str, is_note: bool, excluded: bool, mtime_ns: int, size: int
-    ) -> int:
-        cur = self.db.execute(
-            "INSERT INTO files(path, name_key, is_note, excluded, mtime_ns, size)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (path, name_key, int(is_note), int(excluded), mtime_ns, size),
-        )
-        return int(cur.lastrowid or 0)
+    def insert_files(self, files: Iterable[tuple[str, str, bool, bool, int, int]]
+                     ) -> dict[str, int]:
+        """Add (path, name_key, is_note, excluded, mtime_ns, size) rows; path -> new id."""
+        next_id = int(self.scalar("SELECT coalesce(max(id), 0) FROM files")) + 1
+        rows = [(next_id + i, path, key, int(note), int(excluded), mtime, size)
+                for i, (path, key, note, excluded, mtime, size) in enumerate(files)]
+        self.db.executemany("INSERT INTO files(id, path, name_key, is_note, excluded, mtime_ns,"
+                            " size) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return {row[1]: row[0] for row in rows}
 
     def update_file_stat(self, fid: int, mtime_ns: int, size: int) -> None:
         self.db.execute(

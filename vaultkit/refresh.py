@@ -9,6 +9,7 @@ or disappeared.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -34,17 +35,27 @@ FLUSH_ROWS = 5000  # rows gathered before they are written
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """What a worker sends back for one note: plain tuples, cheap to pickle."""
+    """What a worker sends back for one note: its rows for the index, each starting with
+    the note's file id, links already resolved. Plain tuples: cheap to pickle."""
 
     path: str
     found: bool  # False: the file vanished before it could be read
-    links: list[tuple[Any, ...]]  # (line, col, text, target, subpath, display, embed, kind,
-    #                                key, context)
-    tags: list[tuple[str, int, int, bool]]
-    headings: list[tuple[str, int, int, int]]
-    blocks: list[tuple[str, int, int]]
-    aliases: list[str]
+    links: list[tuple[Any, ...]]  # as the links table: src, line, ... name_key, dst
+    tags: list[tuple[Any, ...]]
+    headings: list[tuple[Any, ...]]
+    blocks: list[tuple[Any, ...]]
+    aliases: list[tuple[Any, ...]]
     problems: list[FileProblem]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What parsing needs besides the text: where the vault is, the id of every file,
+    and the resolver over them. Worker processes get it once, when they start."""
+
+    root: Path
+    ids: Mapping[str, int]
+    resolver: Resolver
 
 
 @dataclass(slots=True)
@@ -111,10 +122,9 @@ def _apply(
     index.delete_files([rows[p][0] for p in d.removed if p in rows])
     excluded = scan.excluder(json.loads(filters))
     ids = {p: row[0] for p, row in rows.items() if p in found}
-    for path in d.added:
-        st = found[path]
-        ids[path] = index.insert_file(path, name_key(path), st.is_note, excluded(path),
-                                      st.mtime_ns, st.size)
+    ids.update(index.insert_files(
+        (path, name_key(path), found[path].is_note, excluded(path), found[path].mtime_ns,
+         found[path].size) for path in d.added))
     for path in d.modified:
         index.update_file_stat(ids[path], found[path].mtime_ns, found[path].size)
     if filters_changed:
@@ -126,9 +136,9 @@ def _apply(
     problems: list[FileProblem] = []
     vanished: list[str] = []
     to_parse = [p for p in d.added + d.modified if found[p].is_note]
-    with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows):
-        broken += _store(root, index, to_parse, ids, resolver, old_broken, problems, vanished,
-                         progress)
+    with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows), _no_gc():
+        broken += _store(Context(root, ids, resolver), index, to_parse, old_broken, problems,
+                         vanished, progress)
     fresh = {ids[p] for p in to_parse}
     names = {name_key(p) for p in d.removed + d.added}
     rebroken, fixed = _reresolve(index, resolver, ids, names, fresh)
@@ -141,35 +151,50 @@ def _apply(
     return tuple(broken + rebroken), tuple(fixed), tuple(problems)
 
 
-def _store(root: Path, index: Index, to_parse: list[str], ids: dict[str, int],
-           resolver: Resolver, old_broken: dict[int, set[str]], problems: list[FileProblem],
-           vanished: list[str], progress: Progress | None) -> list[LinkRef]:
+def _store(ctx: Context, index: Index, to_parse: list[str], old_broken: dict[int, set[str]],
+           problems: list[FileProblem], vanished: list[str], progress: Progress | None
+           ) -> list[LinkRef]:
     """Parse ``to_parse`` and write what is found; rows are written while workers go on
     parsing. Returns the links that became unresolved."""
     broken: list[LinkRef] = []
     rows = Rows()
-    for item in parse_files(root, to_parse, progress):
+    for item in parse_files(ctx, to_parse, progress):
         if not item.found:
             vanished.append(item.path)
             continue
-        fid = ids[item.path]
-        link_rows = _link_rows(fid, item, resolver, ids)
-        rows.links.extend(link_rows)
-        rows.tags.extend((fid, n, n.lower(), ln, c, int(fm)) for n, ln, c, fm in item.tags)
-        rows.headings.extend((fid, *h) for h in item.headings)
-        rows.blocks.extend((fid, *b) for b in item.blocks)
-        rows.aliases.extend((fid, a, a.lower()) for a in item.aliases)
-        rows.problems.extend((fid, p.code, p.message, p.line, p.column) for p in item.problems)
-        problems.extend(item.problems)
-        if any(p.code == "unreadable" for p in item.problems):
-            index.update_file_stat(fid, -1, -1)  # not read: try again next time
-        was = old_broken.get(fid, set())
-        broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in link_rows
-                      if r[12] is None and r[3] not in was)
+        rows.links += item.links
+        rows.tags += item.tags
+        rows.headings += item.headings
+        rows.blocks += item.blocks
+        rows.aliases += item.aliases
+        if item.problems:
+            fid = ctx.ids[item.path]
+            rows.problems.extend((fid, p.code, p.message, p.line, p.column)
+                                 for p in item.problems)
+            problems.extend(item.problems)
+            if any(p.code == "unreadable" for p in item.problems):
+                index.update_file_stat(fid, -1, -1)  # not read: try again next time
+        if item.links:
+            was = old_broken.get(item.links[0][0], set())
+            broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in item.links
+                          if r[12] is None and r[3] not in was)
         if len(rows) >= FLUSH_ROWS:
             index.insert_rows(rows)
     index.insert_rows(rows)
     return broken
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Rows made while many notes are read hold no cycles; the collector would only
+    walk them again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _forget_suggestions(index: Index, removed: list[str], added: list[str]) -> None:
@@ -190,16 +215,6 @@ def _unresolved_of(index: Index, fids: list[int]) -> dict[int, set[str]]:
         out[fid] = {r[0] for r in index.query(
             "SELECT text FROM links WHERE src = ? AND dst IS NULL", (fid,))}
     return out
-
-
-def _link_rows(fid: int, item: Parsed, resolver: Resolver, ids: dict[str, int]
-               ) -> list[tuple[Any, ...]]:
-    rows = []
-    for line, col, text, target, subpath, display, embed, kind, key, context in item.links:
-        dest = resolver.resolve(target, item.path)
-        rows.append((fid, line, col, text, target, subpath, display, embed, kind, key, context,
-                     name_key(target), None if dest is None else ids[dest]))
-    return rows
 
 
 def _reresolve(
@@ -232,7 +247,7 @@ def _reresolve(
 # --- reading and parsing, possibly in worker processes -----------------------------------
 
 
-def parse_files(root: Path, paths: Sequence[str], progress: Progress | None
+def parse_files(ctx: Context, paths: Sequence[str], progress: Progress | None
                 ) -> Iterator[Parsed]:
     """Read and parse ``paths``, in worker processes when there are many; results come
     back in chunks as they are ready."""
@@ -242,20 +257,29 @@ def parse_files(root: Path, paths: Sequence[str], progress: Progress | None
     workers = min(os.cpu_count() or 1, 8)
     chunks = [paths[i : i + CHUNK] for i in range(0, total, CHUNK)]
     if total < PARALLEL_MIN_FILES or workers < 2:
-        batches: Iterator[list[Parsed]] = (_parse_chunk(root, c) for c in chunks)
+        batches: Iterator[list[Parsed]] = (_parse_chunk(c, ctx) for c in chunks)
         yield from _counted(batches, total, progress)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        batches = pool.map(_parse_chunk, [root] * len(chunks), chunks)
+    from . import parse  # noqa: F401  (imported once here, not once per worker)
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                             initargs=(os.getpid(), ctx)) as pool:
+        batches = pool.map(_parse_chunk, chunks)
         yield from _counted(batches, total, progress)
 
 
-def _die_with_parent(parent: int) -> None:
-    """In a worker: end when the process that started it ends, even by SIGKILL (else the
-    worker waits forever to hand back its results, holding the caller's pipes open)."""
+_WORKER: Context | None = None  # in a worker process: its Context
+
+
+def _start_worker(parent: int, ctx: Context) -> None:
+    """In a worker: keep ``ctx``, and end when the process that started it ends, even by
+    SIGKILL (else the worker waits forever to hand back its results, holding the
+    caller's pipes open)."""
+    global _WORKER
+    _WORKER = ctx
+    gc.disable()  # what a worker makes is sent away, never kept: no cycles to collect
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
@@ -276,13 +300,15 @@ def _counted(batches: Iterator[list[Parsed]], total: int, progress: Progress | N
             progress(done, total)
 
 
-def _parse_chunk(root: Path, paths: Sequence[str]) -> list[Parsed]:
-    return [parse_one(root, p) for p in paths]
+def _parse_chunk(paths: Sequence[str], ctx: Context | None = None) -> list[Parsed]:
+    ctx = ctx or _WORKER
+    assert ctx is not None
+    return [parse_one(ctx, p) for p in paths]
 
 
-def parse_one(root: Path, path: str) -> Parsed:
+def parse_one(ctx: Context, path: str) -> Parsed:
     """Read one note and turn what the parser finds into rows."""
-    result = scan.read_note(root / path)
+    result = scan.read_note(ctx.root / path)
     if result.problem == "vanished":
         return Parsed(path, False, [], [], [], [], [], [])
     problems = []
@@ -293,21 +319,27 @@ def parse_one(root: Path, path: str) -> Parsed:
     from . import parse  # loaded on first use: a refresh with nothing to read skips it
 
     note = parse.parse_note(path, result.text)
-    text = result.text.removeprefix("\ufeff")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    nlines = len(lines)
-    links = [
-        (k.line, k.column, k.text, k.target, k.subpath, k.display, int(k.embed), k.kind, k.key,
-         context(lines[k.line - 1], k.column, k.text) if 0 < k.line <= nlines else "")
-        for k in note.links
-    ]
+    fid = ctx.ids[path]
+    links = []
+    if note.links:
+        text = result.text.removeprefix("\ufeff")
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        nlines = len(lines)
+        resolve, ids = ctx.resolver.resolve, ctx.ids
+        for k in note.links:
+            dest = resolve(k.target, path)
+            links.append((
+                fid, k.line, k.column, k.text, k.target, k.subpath, k.display, int(k.embed),
+                k.kind, k.key,
+                context(lines[k.line - 1], k.column, k.text) if 0 < k.line <= nlines else "",
+                name_key(k.target), None if dest is None else ids[dest]))
     problems.extend(FileProblem(path, p.code, p.message, p.line, p.column) for p in note.problems)
     return Parsed(
         path, True, links,
-        [(t.name, t.line, t.column, t.frontmatter) for t in note.tags],
-        [(h.text, h.level, h.line, h.column) for h in note.headings],
-        [(b.id, b.line, b.column) for b in note.blocks],
-        list(note.aliases), problems,
+        [(fid, t.name, t.name.lower(), t.line, t.column, int(t.frontmatter)) for t in note.tags],
+        [(fid, h.text, h.level, h.line, h.column) for h in note.headings],
+        [(fid, b.id, b.line, b.column) for b in note.blocks],
+        [(fid, a, a.lower()) for a in note.aliases], problems,
     )
 
 
