@@ -142,18 +142,35 @@ def test_index_from_another_schema_is_rebuilt(make_vault: VaultFactory) -> None:
         assert [u.target for u in v.unresolved()] == ["b"]
 
 
+def _dump(v: Vault) -> dict[str, list[tuple[object, ...]]]:
+    tables = ["files", "links", "tags", "headings", "blocks", "aliases", "problems"]
+    return {t: sorted(v.index.query(f"SELECT * FROM {t}"), key=repr) for t in tables}
+
+
 def test_parallel_parse_gives_same_index(make_vault: VaultFactory,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    files: dict[str, str | bytes] = {f"d{i % 7}/n{i}.md": f"[[n{(i * 7) % 50}]] #t{i % 3}\n"
-                                     for i in range(50)}
+    files: dict[str, str | bytes] = {
+        f"d{i % 7}/n{i}.md": f"---\naliases: [A{i}]\ntags: [fm{i % 4}]\n---\n# H{i}\n"
+                             f"[[n{(i * 7) % 60}#H]] ![[img{i % 3}.png]] #t{i % 3}\n"
+                             f"para ^b{i}\n"
+        for i in range(50)}
+    files["bad.md"] = "---\n[unclosed\n---\n[[n1]]\n"
+    files["binary.md"] = b"\x00\x01 binary"
+    files["img0.png"] = b"png"
     root = make_vault(files)
-    with Vault.open(root) as v:
-        serial = (v.unresolved(), v.tags(), [b.source for b in v.backlinks("n0")])
+    with Vault.open(root, refresh=False) as v:
+        serial_stats = v.rebuild()
+        serial = _dump(v)
     monkeypatch.setattr(refresh_mod, "PARALLEL_MIN_FILES", 2)
     with Vault.open(root, refresh=False) as v:
         stats = v.rebuild()
-        assert stats.added == 50
-        assert (v.unresolved(), v.tags(), [b.source for b in v.backlinks("n0")]) == serial
+        assert stats.added == 53
+        assert sorted(stats.broken, key=repr) == sorted(serial_stats.broken, key=repr)
+        missing = [i for i in range(50) if i % 3] + [i for i in range(50) if i * 7 % 60 >= 50]
+        assert len(stats.broken) == len(missing)  # img1.png, img2.png, n50 ... n59
+        assert sorted(stats.problems, key=repr) == sorted(serial_stats.problems, key=repr)
+        assert _dump(v) == serial
+    assert not list((root / ".vaultkit").glob("shards-*"))  # worker shards are deleted
 
 
 def test_suggestions_follow_files_coming_and_going(make_vault: VaultFactory) -> None:

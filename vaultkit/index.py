@@ -7,9 +7,10 @@ is deleted and rebuilt.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,49 @@ class Rows:
             part.clear()
 
 
+def _insert_rows(db: sqlite3.Connection, rows: Rows) -> None:
+    if rows.links:
+        db.executemany(
+            "INSERT INTO links(src, line, col, text, target, subpath, display, embed, kind,"
+            " key, context, name_key, dst) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows.links)
+    if rows.tags:
+        db.executemany("INSERT INTO tags VALUES (?,?,?,?,?,?)", rows.tags)
+    if rows.headings:
+        db.executemany("INSERT INTO headings VALUES (?,?,?,?,?)", rows.headings)
+    if rows.blocks:
+        db.executemany("INSERT INTO blocks VALUES (?,?,?,?)", rows.blocks)
+    if rows.aliases:
+        db.executemany("INSERT INTO aliases VALUES (?,?,?)", rows.aliases)
+    if rows.problems:
+        db.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", rows.problems)
+    rows.clear()
+
+
+SHARD_TABLES = ("links", "tags", "headings", "blocks", "aliases")
+
+
+class Shard:
+    """A worker process's own rows, in a scratch SQLite file that the process holding the
+    index's write transaction merges (:meth:`Index.merge_shards`): rows written there
+    never cross a pipe, nor become Python objects in that process. No journal: a shard is
+    thrown away unless its worker finished."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        for statement in SCHEMA.split(";"):
+            words = statement.split()
+            if words[:2] == ["CREATE", "TABLE"] and words[2] in SHARD_TABLES:
+                self.db.execute(statement)
+
+    def add(self, rows: Rows) -> None:
+        self.db.execute("BEGIN")
+        _insert_rows(self.db, rows)
+        self.db.execute("COMMIT")
+
+
 class IndexCorrupt(VaultkitError):
     """The index file cannot be used; the caller deletes and rebuilds it."""
 
@@ -147,6 +191,8 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.created = False
+        self._shards: Path | None = None  # see shard_folder
+        self._attached: list[str] = []
         self.db = self._connect()
 
     # --- opening -----------------------------------------------------------------------
@@ -214,8 +260,10 @@ class Index:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._drop_shards()
             raise
         self.db.execute("COMMIT")
+        self._drop_shards()
 
     @contextmanager
     def bulk(self, enabled: bool) -> Iterator[None]:
@@ -270,23 +318,42 @@ class Index:
     def insert_rows(self, rows: Rows) -> None:
         """Store what was parsed from some notes: complete rows, each starting with the
         id of its file (``links`` rows: src ... dst, as the table's columns)."""
-        db = self.db
-        if rows.links:
-            db.executemany(
-                "INSERT INTO links(src, line, col, text, target, subpath, display, embed, kind,"
-                " key, context, name_key, dst) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows.links)
-        if rows.tags:
-            db.executemany("INSERT INTO tags VALUES (?,?,?,?,?,?)", rows.tags)
-        if rows.headings:
-            db.executemany("INSERT INTO headings VALUES (?,?,?,?,?)", rows.headings)
-        if rows.blocks:
-            db.executemany("INSERT INTO blocks VALUES (?,?,?,?)", rows.blocks)
-        if rows.aliases:
-            db.executemany("INSERT INTO aliases VALUES (?,?,?)", rows.aliases)
-        if rows.problems:
-            db.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", rows.problems)
-        rows.clear()
+        _insert_rows(self.db, rows)
+
+    def shard_folder(self) -> Path:
+        """An empty folder for worker processes' shards (:class:`Shard`). Call inside
+        :meth:`write`: holding the write lock, any other shard folder is a leftover."""
+        import shutil
+
+        for old in self.path.parent.glob("shards-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        folder = self.path.parent / f"shards-{os.getpid()}"
+        folder.mkdir()
+        self._shards = folder
+        return folder
+
+    def merge_shards(self) -> None:
+        """Copy the rows of every shard in :meth:`shard_folder` into the index, inside
+        SQLite: no row becomes a Python object. They are detached and deleted once the
+        write transaction ends."""
+        assert self._shards is not None
+        for path in sorted(self._shards.glob("shard-*.db")):
+            name = f"shard{len(self._attached)}"
+            self.db.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
+            self._attached.append(name)
+            for table in SHARD_TABLES:
+                self.db.execute(f"INSERT INTO main.{table} SELECT * FROM {name}.{table}")
+
+    def _drop_shards(self) -> None:
+        for name in self._attached:
+            with suppress(sqlite3.Error):
+                self.db.execute(f"DETACH DATABASE {name}")
+        self._attached.clear()
+        if self._shards is not None:
+            import shutil
+
+            shutil.rmtree(self._shards, ignore_errors=True)
+            self._shards = None
 
     def insert_problems(self, fid: int, problems: list[tuple[str, str, int, int]]) -> None:
         if problems:

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from . import scan
 from ._version import PARSER_VERSION
-from .index import Index, Rows
+from .index import Index, Rows, Shard
 from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
 from .resolve import Resolver, name_key
 
@@ -46,6 +46,8 @@ class Parsed:
     blocks: list[tuple[Any, ...]]
     aliases: list[tuple[Any, ...]]
     problems: list[FileProblem]
+    unresolved: list[tuple[int, int, str, str]]  # (line, col, text, target) of its links
+    #                                               that resolve to nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class Context:
     root: Path
     ids: Mapping[str, int]
     resolver: Resolver
+    shards: Path | None = None  # workers write their rows there (Index.shard_folder)
 
 
 @dataclass(slots=True)
@@ -137,8 +140,9 @@ def _apply(
     vanished: list[str] = []
     to_parse = [p for p in d.added + d.modified if found[p].is_note]
     with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows), _no_gc():
-        broken += _store(Context(root, ids, resolver), index, to_parse, old_broken, problems,
-                         vanished, progress)
+        shards = index.shard_folder() if _workers(len(to_parse)) else None
+        broken += _store(Context(root, ids, resolver, shards), index, to_parse, old_broken,
+                         problems, vanished, progress)
     fresh = {ids[p] for p in to_parse}
     names = {name_key(p) for p in d.removed + d.added}
     rebroken, fixed = _reresolve(index, resolver, ids, names, fresh)
@@ -174,13 +178,14 @@ def _store(ctx: Context, index: Index, to_parse: list[str], old_broken: dict[int
             problems.extend(item.problems)
             if any(p.code == "unreadable" for p in item.problems):
                 index.update_file_stat(fid, -1, -1)  # not read: try again next time
-        if item.links:
-            was = old_broken.get(item.links[0][0], set())
-            broken.extend(LinkRef(item.path, r[1], r[2], r[3], r[4]) for r in item.links
-                          if r[12] is None and r[3] not in was)
+        if item.unresolved:
+            was = old_broken.get(ctx.ids[item.path], set())
+            broken.extend(LinkRef(item.path, *u) for u in item.unresolved if u[2] not in was)
         if len(rows) >= FLUSH_ROWS:
             index.insert_rows(rows)
     index.insert_rows(rows)
+    if ctx.shards is not None:
+        index.merge_shards()
     return broken
 
 
@@ -254,9 +259,9 @@ def parse_files(ctx: Context, paths: Sequence[str], progress: Progress | None
     total = len(paths)
     if progress:
         progress(0, total)
-    workers = min(os.cpu_count() or 1, 8)
+    workers = _workers(total)
     chunks = [paths[i : i + CHUNK] for i in range(0, total, CHUNK)]
-    if total < PARALLEL_MIN_FILES or workers < 2:
+    if not workers:
         batches: Iterator[list[Parsed]] = (_parse_chunk(c, ctx) for c in chunks)
         yield from _counted(batches, total, progress)
         return
@@ -270,16 +275,25 @@ def parse_files(ctx: Context, paths: Sequence[str], progress: Progress | None
         yield from _counted(batches, total, progress)
 
 
+def _workers(total: int) -> int:
+    """How many worker processes parse ``total`` notes (0: parse them in this one)."""
+    workers = min(os.cpu_count() or 1, 8)
+    return 0 if total < PARALLEL_MIN_FILES or workers < 2 else workers
+
+
 _WORKER: Context | None = None  # in a worker process: its Context
+_SHARD: Shard | None = None  # and where it writes rows, if it does
 
 
 def _start_worker(parent: int, ctx: Context) -> None:
     """In a worker: keep ``ctx``, and end when the process that started it ends, even by
     SIGKILL (else the worker waits forever to hand back its results, holding the
     caller's pipes open)."""
-    global _WORKER
+    global _WORKER, _SHARD
     _WORKER = ctx
     gc.disable()  # what a worker makes is sent away, never kept: no cycles to collect
+    if ctx.shards is not None:
+        _SHARD = Shard(ctx.shards / f"shard-{os.getpid()}.db")
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
@@ -303,24 +317,36 @@ def _counted(batches: Iterator[list[Parsed]], total: int, progress: Progress | N
 def _parse_chunk(paths: Sequence[str], ctx: Context | None = None) -> list[Parsed]:
     ctx = ctx or _WORKER
     assert ctx is not None
-    return [parse_one(ctx, p) for p in paths]
+    items = [parse_one(ctx, p) for p in paths]
+    if _SHARD is None:
+        return items
+    rows = Rows()  # into this worker's shard; only what the caller reports is sent back
+    for item in items:
+        rows.links += item.links
+        rows.tags += item.tags
+        rows.headings += item.headings
+        rows.blocks += item.blocks
+        rows.aliases += item.aliases
+    _SHARD.add(rows)
+    return [Parsed(i.path, i.found, [], [], [], [], [], i.problems, i.unresolved) for i in items]
 
 
 def parse_one(ctx: Context, path: str) -> Parsed:
     """Read one note and turn what the parser finds into rows."""
     result = scan.read_note(ctx.root / path)
     if result.problem == "vanished":
-        return Parsed(path, False, [], [], [], [], [], [])
+        return Parsed(path, False, [], [], [], [], [], [], [])
     problems = []
     if result.problem is not None:
         problems.append(FileProblem(path, result.problem, result.message))
     if result.text is None:
-        return Parsed(path, True, [], [], [], [], [], problems)
+        return Parsed(path, True, [], [], [], [], [], problems, [])
     from . import parse  # loaded on first use: a refresh with nothing to read skips it
 
     note = parse.parse_note(path, result.text)
     fid = ctx.ids[path]
     links = []
+    unresolved = []
     if note.links:
         text = result.text.removeprefix("\ufeff")
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -333,13 +359,15 @@ def parse_one(ctx: Context, path: str) -> Parsed:
                 k.kind, k.key,
                 context(lines[k.line - 1], k.column, k.text) if 0 < k.line <= nlines else "",
                 name_key(k.target), None if dest is None else ids[dest]))
+            if dest is None:
+                unresolved.append((k.line, k.column, k.text, k.target))
     problems.extend(FileProblem(path, p.code, p.message, p.line, p.column) for p in note.problems)
     return Parsed(
         path, True, links,
         [(fid, t.name, t.name.lower(), t.line, t.column, int(t.frontmatter)) for t in note.tags],
         [(fid, h.text, h.level, h.line, h.column) for h in note.headings],
         [(fid, b.id, b.line, b.column) for b in note.blocks],
-        [(fid, a, a.lower()) for a in note.aliases], problems,
+        [(fid, a, a.lower()) for a in note.aliases], problems, unresolved,
     )
 
 

@@ -41,6 +41,7 @@ class Resolver:
         self._by_name: dict[str, list[str]] = {}
         self._lower: dict[str, str] = {}
         self._cache: dict[tuple[str, str], str | None] = {}
+        self._anywhere: dict[str, str | None] = {}
         for path in sorted(paths):
             self._by_name.setdefault(name_key(path), []).append(path)
             self._lower[path] = unicodedata.normalize("NFC", path).lower()
@@ -53,25 +54,33 @@ class Resolver:
         """The vault path ``linkpath`` (written in ``source``) resolves to, or None."""
         if linkpath == "":
             return source
-        # the answer depends on the source's folder only: cache it for the many links
-        # that share a target
+        # Cached for the many links that share a target: by target alone when no file or
+        # a single file has its name, else by target and the source's folder (all the
+        # answer depends on).
+        try:
+            return self._anywhere[linkpath]
+        except KeyError:
+            pass
         key = (linkpath, source.rpartition("/")[0])
         try:
             return self._cache[key]
         except KeyError:
-            found = self._cache[key] = self._resolve(linkpath, source)
-            return found
-
-    def _resolve(self, linkpath: str, source: str) -> str | None:
+            pass
         last = name_key(linkpath)
         cands = self._by_name.get(last, []) if "." in last else []
         if not cands:
             cands = self._by_name.get(last + ".md", [])
             linkpath += ".md"
         if not cands:
-            return None
-        if "/" not in linkpath and len(cands) == 1:
-            return cands[0]
+            found = self._anywhere[key[0]] = None
+        elif "/" not in linkpath and len(cands) == 1:
+            found = self._anywhere[key[0]] = cands[0]
+        else:
+            found = self._cache[key] = self._choose(cands, linkpath, source)
+        return found
+
+    def _choose(self, cands: list[str], linkpath: str, source: str) -> str | None:
+        """Which of several ``cands`` (or of one, for a link with a path) is meant."""
         wanted = unicodedata.normalize("NFC", linkpath).lower()
         if wanted.startswith(("./", "../")):
             wanted = _join(unicodedata.normalize("NFC", folder_of(source)).lower(), wanted)
