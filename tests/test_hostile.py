@@ -209,6 +209,9 @@ def test_file_deleted_between_listing_and_stat(make_vault: VaultFactory,
         def is_symlink(self) -> bool:
             return False
 
+        def is_file(self, follow_symlinks: bool = True) -> bool:
+            return self._entry.is_file(follow_symlinks=follow_symlinks)
+
         def stat(self, follow_symlinks: bool = True) -> os.stat_result:
             raise FileNotFoundError(self.path)
 

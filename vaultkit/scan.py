@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import json
+import operator
 import os
 import re
 import stat as stat_mod
@@ -67,7 +68,7 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
     folder already being walked is never entered again, so links cannot loop."""
     out: dict[str, FileStat] = {}
     for rel, st in _Walker(root, warn, follow_symlinks).files(str(root), ""):
-        out[rel] = FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
+        out[rel] = FileStat(rel, st.st_mtime_ns, st.st_size, rel[-3:].lower() == ".md")
     return out
 
 
@@ -80,6 +81,7 @@ def printable(path: str) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NAME = operator.attrgetter("name")
 
 
 class _Walker:
@@ -108,8 +110,15 @@ class _Walker:
             folder, pre = stack.pop()
             subfolders: list[tuple[str, str]] = []
             for entry in self._entries(folder, pre):
-                rel = pre + entry.name
+                name = entry.name
+                rel = pre + name
                 try:
+                    if entry.is_file(follow_symlinks=False):  # the common case, in short
+                        # a note can only be an editor's file as Office's "~$x.md"
+                        if (name[-3:].lower() != ".md" or name[:2] == "~$") and is_temp_name(name):
+                            continue
+                        yield rel, entry.stat(follow_symlinks=False)
+                        continue
                     found = self._classify(entry, rel)
                 except FileNotFoundError:
                     continue  # vanished while walking: simply not there
@@ -122,7 +131,7 @@ class _Walker:
                     if self._enter(found, rel):
                         subfolders.append((entry.path, rel + "/"))
                 elif stat_mod.S_ISREG(found.st_mode):
-                    if not is_temp_name(entry.name):
+                    if not is_temp_name(name):
                         yield rel, found
                 elif is_note_path(rel):
                     self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
@@ -131,20 +140,17 @@ class _Walker:
     def _entries(self, folder: str, pre: str) -> list[os.DirEntry[str]]:
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except FileNotFoundError:
             return []  # deleted while walking: simply not there
         except OSError as exc:
             self._warn(pre.rstrip("/") or ".", f"cannot list folder: {exc.strerror or exc}")
             return []
-        out = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if _SURROGATE.search(entry.name):
+        out = [e for e in entries if e.name[0] != "."]
+        if _SURROGATE.search("".join(e.name for e in out)):  # rare: look again, one by one
+            for entry in [e for e in out if _SURROGATE.search(e.name)]:
                 self._warn(pre + entry.name, "file name is not valid UTF-8; skipped", "bad-name")
-                continue
-            out.append(entry)
+                out.remove(entry)
         return out
 
     def _classify(self, entry: os.DirEntry[str], rel: str) -> os.stat_result | None:
