@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import VaultkitError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: links_src and links_dst cover (src, dst)
 BUSY_TIMEOUT_MS = 60_000
 DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)  # for modules without sqlite3
 
@@ -48,8 +48,8 @@ CREATE TABLE links (
     name_key TEXT NOT NULL,
     dst INTEGER
 );
-CREATE INDEX links_src ON links(src);
-CREATE INDEX links_dst ON links(dst);
+CREATE INDEX links_src ON links(src, dst);
+CREATE INDEX links_dst ON links(dst, src);
 CREATE INDEX links_name_key ON links(name_key);
 CREATE TABLE tags (
     file INTEGER NOT NULL, name TEXT NOT NULL, lower TEXT NOT NULL,

@@ -83,10 +83,12 @@ def unresolved(index: Index) -> list[Row]:
         " JOIN files s ON s.id = l.src WHERE l.dst IS NULL ORDER BY s.path, l.line, l.col")
 
 
-def tag_rows(index: Index) -> list[Row]:
-    """(file id, tag name) for every tag of a note that is not excluded."""
-    return index.query(
-        "SELECT t.file, t.name FROM tags t JOIN files f ON f.id = t.file WHERE f.excluded = 0")
+def tag_rows(index: Index) -> list[tuple[str, int, set[int]]]:
+    """(tag name as written, times written, ids of the notes writing it) over the notes
+    that are not excluded; grouped inside SQLite (one row a name, not one a tag)."""
+    return [(name, times, {int(f) for f in fids.split(",")}) for name, times, fids in index.query(
+        "SELECT name, count(*), group_concat(file) FROM tags"
+        " WHERE file NOT IN (SELECT id FROM files WHERE excluded = 1) GROUP BY name")]
 
 
 def tagged(index: Index, tag_lower: str) -> list[str]:

@@ -302,13 +302,13 @@ class Vault:
         """Every tag with the number of notes carrying it or a tag nested under it."""
         files: dict[str, set[int]] = defaultdict(set)
         casing: dict[str, Counter[str]] = defaultdict(Counter)
-        for fid, name in q.tag_rows(self.index):
+        for name, times, fids in q.tag_rows(self.index):
             parts = name.split("/")
             for depth in range(1, len(parts) + 1):
                 variant = "/".join(parts[:depth])
                 key = variant.lower()
-                files[key].add(fid)
-                casing[key][variant] += 1
+                files[key] |= fids
+                casing[key][variant] += times
         out = [TagCount(_most_common(casing[key]), len(fids)) for key, fids in files.items()]
         return sorted(out, key=lambda t: (-t.count, t.tag.lower()))
 
