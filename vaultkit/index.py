@@ -287,6 +287,15 @@ class Index:
             )
         }
 
+    def data_version(self) -> int:
+        """Changes when another connection commits to the index (SQLite's data_version)."""
+        return int(self.scalar("PRAGMA data_version"))
+
+    def paths_named(self, name_key: str) -> list[str]:
+        """Paths of the indexed files whose name key is ``name_key``."""
+        return [r[0] for r in self.db.execute("SELECT path FROM files WHERE name_key = ?",
+                                              (name_key,))]
+
     def delete_files(self, ids: Sequence[int]) -> None:
         self.clear_children(ids)
         self.db.executemany("DELETE FROM files WHERE id = ?", ((i,) for i in ids))

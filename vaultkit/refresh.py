@@ -100,13 +100,17 @@ def refresh(root: Path, index: Index, progress: Progress | None = None,
     filters = json.dumps(scan.load_ignore_filters(root))
     reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
     filters_changed = index.get_meta("ignore_filters") != filters
-    d = diff(found, index.file_rows(), reparse)
+    version = index.data_version()
+    rows = index.file_rows()
+    d = diff(found, rows, reparse)
     if d.empty and not filters_changed:
         return RefreshStats(unchanged=d.unchanged, seconds=time.perf_counter() - start,
                             problems=tuple(walk_problems))
     with index.write():
-        d = diff(found, index.file_rows(), reparse)  # another process may have written
-        stats = _apply(root, index, found, d, filters, filters_changed, progress)
+        if index.data_version() != version:  # another process wrote in between
+            rows = index.file_rows()
+            d = diff(found, rows, reparse)
+        stats = _apply(root, index, found, d, filters, filters_changed, progress, rows)
         index.set_meta("parser_version", str(PARSER_VERSION))
         index.set_meta("ignore_filters", filters)
     return RefreshStats(
@@ -132,13 +136,16 @@ def _apply(
         index.update_file_stat(ids[path], found[path].mtime_ns, found[path].size)
     if filters_changed:
         index.set_excluded((int(excluded(p)), i) for p, i in ids.items())
-    resolver = Resolver(ids)
+    to_parse = [p for p in d.added + d.modified if found[p].is_note]
+    # A few notes to read: look names up in the index as their links need them (it holds
+    # exactly ``ids`` by now). Many: know every name at once (workers need that too).
+    few = len(to_parse) < PARALLEL_MIN_FILES
+    resolver = Resolver(lookup=index.paths_named) if few else Resolver(ids)
     old_broken = _unresolved_of(index, [ids[p] for p in d.modified if found[p].is_note])
     index.clear_children([ids[p] for p in d.modified])
     broken: list[LinkRef] = []
     problems: list[FileProblem] = []
     vanished: list[str] = []
-    to_parse = [p for p in d.added + d.modified if found[p].is_note]
     with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows), _no_gc():
         shards = index.shard_folder() if _workers(len(to_parse)) else None
         broken += _store(Context(root, ids, resolver, shards), index, to_parse, old_broken,
@@ -149,7 +156,8 @@ def _apply(
     _forget_suggestions(index, d.removed + vanished, [p for p in d.added if p not in vanished])
     if vanished:  # deleted while we read: drop them, and redo every link to their names
         index.delete_files([ids.pop(p) for p in vanished])
-        again = _reresolve(index, Resolver(ids), ids, {name_key(p) for p in vanished}, set())
+        again = _reresolve(index, Resolver(lookup=index.paths_named) if few else Resolver(ids),
+                           ids, {name_key(p) for p in vanished}, set())
         rebroken += again[0]
         fixed += again[1]
     return tuple(broken + rebroken), tuple(fixed), tuple(problems)

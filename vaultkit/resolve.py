@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 
@@ -37,18 +37,33 @@ def folder_of(path: str) -> str:
 class Resolver:
     """Resolves link paths against a fixed set of vault files."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
+    def __init__(self, paths: Iterable[str] = (),
+                 lookup: Callable[[str], list[str]] | None = None) -> None:
+        """Over ``paths``; or, with ``lookup`` (name key -> the paths with that name), over
+        whatever it answers, asked once a name as links need it: a refresh that reads a
+        few notes of a big vault then costs what those notes link to, not the vault."""
         self._by_name: dict[str, list[str]] = {}
         self._lower: dict[str, str] = {}
         self._cache: dict[tuple[str, str], str | None] = {}
         self._anywhere: dict[str, str | None] = {}
+        self._lookup = lookup
         for path in sorted(paths):
             self._by_name.setdefault(name_key(path), []).append(path)
-            self._lower[path] = unicodedata.normalize("NFC", path).lower()
 
     def candidates(self, name: str) -> list[str]:
-        """Files whose lowercased name (extension included) is ``name``."""
-        return self._by_name.get(name, [])
+        """Files whose lowercased name (extension included) is ``name``, sorted."""
+        found = self._by_name.get(name)
+        if found is None:
+            found = sorted(self._lookup(name)) if self._lookup is not None else []
+            if self._lookup is not None:
+                self._by_name[name] = found
+        return found
+
+    def _low(self, path: str) -> str:
+        low = self._lower.get(path)
+        if low is None:
+            low = self._lower[path] = unicodedata.normalize("NFC", path).lower()
+        return low
 
     def resolve(self, linkpath: str, source: str) -> str | None:
         """The vault path ``linkpath`` (written in ``source``) resolves to, or None."""
@@ -67,9 +82,9 @@ class Resolver:
         except KeyError:
             pass
         last = name_key(linkpath)
-        cands = self._by_name.get(last, []) if "." in last else []
+        cands = self.candidates(last) if "." in last else []
         if not cands:
-            cands = self._by_name.get(last + ".md", [])
+            cands = self.candidates(last + ".md")
             linkpath += ".md"
         if not cands:
             found = self._anywhere[key[0]] = None
@@ -85,24 +100,24 @@ class Resolver:
         if wanted.startswith(("./", "../")):
             wanted = _join(unicodedata.normalize("NFC", folder_of(source)).lower(), wanted)
             for cand in cands:
-                if self._lower[cand] == wanted:
+                if self._low(cand) == wanted:
                     return cand
         absolute = wanted.startswith("/")
         if absolute:
             wanted = wanted[1:]
         for cand in cands:
-            if self._lower[cand] == wanted:
+            if self._low(cand) == wanted:
                 return cand
         if absolute:
             return None
         src_folder = unicodedata.normalize("NFC", folder_of(source)).lower()
-        return _closest([(c, self._lower[c]) for c in cands], wanted, src_folder)
+        return _closest([(c, self._low(c)) for c in cands], wanted, src_folder)
 
     def is_ambiguous(self, linkpath: str) -> list[str]:
         """All files a bare-name link could mean when more than one has that name."""
         last = name_key(linkpath)
-        cands = self._by_name.get(last, []) if "." in last else []
-        cands = cands or self._by_name.get(last + ".md", [])
+        cands = self.candidates(last) if "." in last else []
+        cands = cands or self.candidates(last + ".md")
         return cands if len(cands) > 1 else []
 
     def ties(self, linkpath: str, source: str) -> list[str]:
@@ -114,20 +129,20 @@ class Resolver:
         if not cands or dest is None:
             return []
         last = name_key(linkpath)
-        if not ("." in last and self._by_name.get(last)):
+        if not ("." in last and self.candidates(last)):
             linkpath += ".md"
         wanted = unicodedata.normalize("NFC", linkpath).lower()
-        low = self._lower[dest]
+        low = self._low(dest)
         src_folder = unicodedata.normalize("NFC", folder_of(source)).lower()
         if wanted.startswith(("./", "../")):
             wanted = _join(src_folder, wanted)
         wanted = wanted[1:] if wanted.startswith("/") else wanted
         if low == wanted:  # an exact path hit: only files differing in case tie
-            same = [c for c in cands if self._lower[c] == low]
+            same = [c for c in cands if self._low(c) == low]
         else:
             near = low.startswith(src_folder)
-            same = [c for c in cands if len(c) == len(dest) and self._lower[c].endswith(wanted)
-                    and self._lower[c].startswith(src_folder) == near]
+            same = [c for c in cands if len(c) == len(dest) and self._low(c).endswith(wanted)
+                    and self._low(c).startswith(src_folder) == near]
         return same if len(same) > 1 else []
 
 
