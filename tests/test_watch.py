@@ -390,3 +390,90 @@ def test_lost_events_and_unknown_paths_fall_back_to_a_full_walk(tmp_path: Path) 
     batch = collector.take()
     assert batch is not None and batch.full
     assert collector.take() is None
+
+
+# --- other commands trust an index that a running watch keeps current -----------------
+
+
+def test_watchmark_says_current_only_for_a_live_clean_watch(tmp_path: Path) -> None:
+    from vaultkit import watchmark
+
+    assert not watchmark.kept_current(tmp_path)  # no watch
+    watchmark.start(tmp_path)
+    assert not watchmark.kept_current(tmp_path)  # catching up
+    watchmark.clean(tmp_path)
+    assert watchmark.kept_current(tmp_path)
+    watchmark.dirty(tmp_path)
+    assert not watchmark.kept_current(tmp_path)  # events not taken in yet
+    watchmark.clean(tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = (tmp_path / watchmark.PID).read_text().split()[0]
+    (tmp_path / watchmark.PID).write_text(f"{host}\n{dead}\n")
+    assert not watchmark.kept_current(tmp_path)  # the watch died without cleaning up
+    (tmp_path / watchmark.PID).write_text(f"other-{host}\n{os.getpid()}\n")
+    assert not watchmark.kept_current(tmp_path)  # a pid on another machine says nothing
+    watchmark.start(tmp_path)
+    watchmark.clean(tmp_path)
+    watchmark.stop(tmp_path)
+    assert not watchmark.kept_current(tmp_path)
+    assert not (tmp_path / watchmark.PID).exists()
+
+
+def test_queries_skip_the_walk_while_a_watch_keeps_the_index(
+        make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from vaultkit import watchmark
+    from vaultkit.cli import app
+
+    root = make_vault({"a.md": "[[b]]\n", "b.md": ""})
+    Vault.open(root).close()
+    walks: list[Path] = []
+    real_walk = scan.walk
+    monkeypatch.setattr(scan, "walk", lambda r, *a: walks.append(r) or real_walk(r, *a))
+
+    def links() -> list[str]:
+        result = CliRunner().invoke(app, ["links", "a", "--vault", str(root), "--json"])
+        assert result.exit_code == 0, result.output
+        return [link["target"] for link in json.loads(result.stdout)]
+
+    marks = root / ".vaultkit"
+    watchmark.start(marks)
+    watchmark.clean(marks)  # as a caught-up watch in this very process would leave it
+    (root / "a.md").write_text("[[b]] [[c]]\n")  # a change no watch saw (there is none)
+    assert links() == ["b"] and walks == []  # trusted: no walk, the index as kept
+    watchmark.dirty(marks)
+    assert links() == ["b", "c"] and len(walks) == 1  # a change pending: walk, refresh
+    watchmark.clean(marks)
+    result = CliRunner().invoke(app, ["index", "--vault", str(root)])
+    assert result.exit_code == 0 and len(walks) == 2  # `index` always looks
+    watchmark.stop(marks)
+    links()
+    assert len(walks) == 3
+
+
+def test_a_running_watch_marks_the_index_current_and_queries_see_saves(
+        make_vault: VaultFactory) -> None:
+    from vaultkit import watchmark
+
+    root = make_vault({"a.md": "[[b]]\n", "b.md": ""})
+    Vault.open(root).close()
+    marks = root / ".vaultkit"
+    proc = start_watch(root, "--debounce", "0.05")
+    try:
+        assert wait_until(lambda: watchmark.kept_current(marks))
+        (root / "a.md").write_text("[[b]] [[c]]\n")
+        assert wait_until(lambda: (marks / watchmark.DIRTY).exists() or
+                          watchmark.kept_current(marks))
+        assert wait_until(lambda: watchmark.kept_current(marks))  # taken in, and stays so
+        time.sleep(0.3)  # our own mark files must not wake the watch into a loop
+        assert watchmark.kept_current(marks)
+        out = subprocess.run(
+            [sys.executable, "-m", "vaultkit", "links", "a", "--vault", str(root), "--json"],
+            capture_output=True, text=True, check=True).stdout
+        assert [link["target"] for link in json.loads(out)] == ["b", "c"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(TIMEOUT) == 0
+    assert not watchmark.kept_current(marks) and not (marks / watchmark.PID).exists()

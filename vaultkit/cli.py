@@ -72,12 +72,22 @@ def _open(vault: str | None):  # type: ignore[no-untyped-def]
     return v
 
 
-def open_vault(vault: str | None, rebuild: bool = False):  # type: ignore[no-untyped-def]
-    """Open the vault and bring its index up to date, telling stderr what it should know."""
+def open_vault(vault: str | None, rebuild: bool = False,  # type: ignore[no-untyped-def]
+               fresh: bool = False):
+    """Open the vault and bring its index up to date, telling stderr what it should know.
+    An index that a running ``vaultkit watch`` keeps current is used as it is (no walk of
+    the vault), unless ``fresh`` or ``rebuild``."""
     update, close = render.progress_bar("Indexing")
     try:
         v = _open(vault)
-        stats = v.rebuild(update) if rebuild else v.refresh(update)
+        if rebuild:
+            stats = v.rebuild(update)
+        elif not fresh and v.kept_current():
+            from .model import RefreshStats
+
+            stats = RefreshStats()
+        else:
+            stats = v.refresh(update)
     finally:
         close()
     for problem in stats.problems:
@@ -97,10 +107,10 @@ def index_cmd(
     vault: VaultOpt = None, json: JsonOpt = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Forget the index; read all.")] = False,
 ) -> None:
-    """Build or refresh the index (every other command does this first)."""
+    """Build or refresh the index (other commands do this first, unless `watch` keeps it)."""
 
     def body() -> None:
-        v, stats = open_vault(vault, rebuild)
+        v, stats = open_vault(vault, rebuild, fresh=True)
         data = render.refresh_json(stats)
         if json:
             render.emit_json(data)

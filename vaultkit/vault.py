@@ -170,6 +170,13 @@ class Vault:
             self.index.created = False
         return stats
 
+    def kept_current(self) -> bool:
+        """Is a running ``vaultkit watch`` keeping this index current, with no change
+        seen that it has not taken in? Then a refresh would find nothing to do."""
+        from . import watchmark
+
+        return watchmark.kept_current(self.index_path.parent)
+
     def rebuild(self, progress: Progress | None = None) -> RefreshStats:
         """Forget the index and read every file again."""
         self.index.close()

@@ -42,7 +42,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from . import scan
+from . import scan, watchmark
 from .errors import VaultkitError
 from .index import DB_ERRORS
 from .model import PathBatch, RefreshReport
@@ -83,6 +83,7 @@ class _Collector(FileSystemEventHandler):
         self.root = str(root).rstrip(os.sep)
         self.prefix = self.root + os.sep
         self.index_dir = index_dir
+        self.marks: Path | None = None  # where watchmark files go, once they are kept
         self.cond = threading.Condition()  # re-entrant: a signal handler may take it too
         self.check = False  # the vault folder or the index may have gone: look
         self.messages: list[str] = []
@@ -121,6 +122,8 @@ class _Collector(FileSystemEventHandler):
             self.config = True
             return True
         parts = rel.split("/")
+        if parts[0] == self.index_dir and parts[-1].startswith("watch."):
+            return False  # our own marks (vaultkit.watchmark)
         if any(p.startswith(".") for p in parts):
             if parts[0] == self.index_dir and kind in ("deleted", "moved") and not dest:
                 self.check = True
@@ -140,6 +143,8 @@ class _Collector(FileSystemEventHandler):
         now = time.monotonic()
         if not was_pending:
             self.first = now
+            if self.marks is not None:
+                watchmark.dirty(self.marks)
         self.last = now
         self.cond.notify_all()
 
@@ -230,6 +235,7 @@ class Watch:
             try:
                 self._start()
                 report = self._refresh(None, self.sink.progress)  # what changed before
+                self._caught_up()
                 if not self.stopping:
                     self.sink.ready(report)
                 while not self.stopping:
@@ -237,7 +243,22 @@ class Watch:
             except KeyboardInterrupt:
                 pass  # the refresh in progress was rolled back: the index is as it was
             finally:
+                if self.collector.marks is not None:
+                    watchmark.stop(self.collector.marks)
                 self._stop_observer()
+
+    def _caught_up(self) -> None:
+        """Tell other commands (vaultkit.watchmark) whether the index holds every change
+        seen: only with native events (polling sees changes late), a healthy observer and
+        a last refresh that worked."""
+        c = self.collector
+        with c.cond:
+            if c.marks is None:
+                return
+            if c.pending or self._failed or isinstance(self.observer, PollingObserver):
+                watchmark.dirty(c.marks)
+            else:
+                watchmark.clean(c.marks)
 
     # --- one turn of the loop ------------------------------------------------------------
 
@@ -251,12 +272,16 @@ class Watch:
         for message in messages:
             self.sink.notice(message)
         if self.stopping or not self._healthy():
+            if c.marks is not None:
+                watchmark.dirty(c.marks)
             return
         batch = c.take()
         if batch is not None:
             self._refresh(batch)
+            self._caught_up()
         elif time.monotonic() - self._last_full >= self.full_every:
             self._refresh(None)
+            self._caught_up()
 
     def _debounce(self) -> None:
         """Wait (holding the condition) until events pause or the burst is too old."""
@@ -360,6 +385,10 @@ class Watch:
                 self.sink.notice(f"cannot watch with {kind.__name__} ({exc}); polling instead")
                 continue
             self.observer = observer
+            if not isinstance(observer, PollingObserver):
+                marks = self.vault.index_path.parent
+                watchmark.start(marks)
+                self.collector.marks = marks
             return
 
     def _observer_alive(self) -> bool:
