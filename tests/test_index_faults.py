@@ -112,7 +112,7 @@ def _root_page(path: Path, name: str) -> int:
         con.close()
 
 
-@pytest.mark.parametrize("name", ["files", "links", "links_dst", "tags", "problems_file"])
+@pytest.mark.parametrize("name", ["files", "links", "links_dst", "tags_name", "problems_file"])
 def test_garbage_in_a_page_is_found_by_a_query_and_rebuilt(indexed: tuple[Path, list[Any]],
                                                            cli: Cli, name: str) -> None:
     """The header is intact, so opening succeeds; SQLite finds the damage only when a

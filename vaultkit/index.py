@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import VaultkitError
 
-SCHEMA_VERSION = 3  # 3: links_src and links_dst cover (src, dst)
+SCHEMA_VERSION = 4  # 3: links_src, links_dst cover (src, dst); 4: tags_name
 BUSY_TIMEOUT_MS = 60_000
 DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)  # for modules without sqlite3
 
@@ -57,6 +57,7 @@ CREATE TABLE tags (
 );
 CREATE INDEX tags_file ON tags(file);
 CREATE INDEX tags_lower ON tags(lower);
+CREATE INDEX tags_name ON tags(name, file);
 CREATE TABLE headings (
     file INTEGER NOT NULL, text TEXT NOT NULL, level INTEGER NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL
