@@ -198,3 +198,37 @@ def test_alias_suggestions_follow_edits(make_vault: VaultFactory) -> None:
         (root / "Long name.md").write_text("---\naliases: [BERT]\n---\ntext\n")
         v.refresh()
         assert v.unresolved()[0].suggestions == ("Long name",)
+
+
+def test_a_refresh_never_applies_a_walk_older_than_the_index(
+        make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Process A walks the vault; before A takes the write lock, process B (a watch, or
+    another command) indexes a note created after A's walk. A must not store its older
+    view: new.md would look removed to it."""
+    from vaultkit import scan
+    from vaultkit.index import Index
+
+    root = make_vault({"a.md": "[[new]]\n", "b.md": ""})
+    Vault.open(root).close()
+    (root / "b.md").write_text("changed\n")  # gives A something to write
+    real_walk = scan.walk
+    calls: list[int] = []
+
+    def walk_then_other_process(*args: object) -> object:
+        found = real_walk(*args)  # type: ignore[arg-type]
+        calls.append(1)
+        if len(calls) == 1:  # after A's first walk: B creates and indexes new.md
+            (root / "new.md").write_text("[[a]]\n")
+            other = Index(root / ".vaultkit" / "index.db")
+            try:
+                refresh_mod.refresh(root, other)
+            finally:
+                other.close()
+        return found
+
+    monkeypatch.setattr(scan, "walk", walk_then_other_process)
+    with Vault.open(root, refresh=False) as v:
+        v.refresh()
+        assert v.unresolved() == []  # [[new]] still resolves: new.md was not dropped
+        assert [b.source for b in v.backlinks("a")] == ["new.md"]
+    assert len(calls) == 3  # A, B, and A again under the lock

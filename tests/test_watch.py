@@ -115,8 +115,12 @@ class Watched:
             return False  # the index is being re-created
 
     def settle(self) -> None:
-        assert wait_until(self.matches_rebuild), (
-            snapshot(self.db), rebuilt(self.root, self.scratch), self.rec.notices)
+        if not wait_until(self.matches_rebuild):
+            have, want = snapshot(self.db), rebuilt(self.root, self.scratch)
+            diff = {t: (sorted(set(map(repr, have[t])) - set(map(repr, want[t])))[:5],
+                        sorted(set(map(repr, want[t])) - set(map(repr, have[t])))[:5])
+                    for t in have if have[t] != want[t]}
+            raise AssertionError(f"watched index != rebuild: {diff}; {self.rec.notices}")
 
     def report_with(self, test: Callable[[RefreshReport], bool]) -> RefreshReport:
         found = wait_until(lambda: next((r for r in self.rec.reports if test(r)), None))

@@ -93,21 +93,24 @@ def refresh(root: Path, index: Index, progress: Progress | None = None,
             follow_symlinks: bool = False) -> RefreshStats:
     """Bring the index up to date with the files under ``root``."""
     start = time.perf_counter()
-    walk_problems: list[FileProblem] = []
-    found = scan.walk(root, lambda w: walk_problems.append(FileProblem(w.path, w.code,
-                                                                       w.message)),
-                      follow_symlinks)
+    version = index.data_version()  # before the walk: a commit after it makes the walk old
+    found, walk_problems = _walk(root, follow_symlinks)
     filters = json.dumps(scan.load_ignore_filters(root))
     reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
     filters_changed = index.get_meta("ignore_filters") != filters
-    version = index.data_version()
     rows = index.file_rows()
     d = diff(found, rows, reparse)
     if d.empty and not filters_changed:
         return RefreshStats(unchanged=d.unchanged, seconds=time.perf_counter() - start,
                             problems=tuple(walk_problems))
     with index.write():
-        if index.data_version() != version:  # another process wrote in between
+        if index.data_version() != version:
+            # Another process committed since our walk began: what it stored may be newer
+            # than what we saw (a file it added after our walk would look removed to us).
+            # Look again, now that no one else can write.
+            found, walk_problems = _walk(root, follow_symlinks)
+            reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
+            filters_changed = index.get_meta("ignore_filters") != filters
             rows = index.file_rows()
             d = diff(found, rows, reparse)
         stats = _apply(root, index, found, d, filters, filters_changed, progress, rows)
@@ -118,6 +121,13 @@ def refresh(root: Path, index: Index, progress: Progress | None = None,
         unchanged=d.unchanged, seconds=time.perf_counter() - start,
         broken=stats[0], fixed=stats[1], problems=tuple(walk_problems) + stats[2],
     )
+
+
+def _walk(root: Path, follow_symlinks: bool) -> tuple[dict[str, FileStat], list[FileProblem]]:
+    problems: list[FileProblem] = []
+    found = scan.walk(root, lambda w: problems.append(FileProblem(w.path, w.code, w.message)),
+                      follow_symlinks)
+    return found, problems
 
 
 def _apply(
@@ -407,22 +417,28 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
     With ``follow_symlinks`` every refresh walks the whole vault: events do not say what
     changed behind a symlinked folder."""
     start = time.perf_counter()
-    problems: list[FileProblem] = []
     filters = json.dumps(scan.load_ignore_filters(root))
     reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
     filters_changed = index.get_meta("ignore_filters") != filters
     full = (batch is None or batch.full or reparse or len(batch.files) > FULL_ABOVE
             or follow_symlinks)
-    if full or batch is None:
-        found = scan.walk(root, lambda w: problems.append(
-            FileProblem(w.path, w.code, w.message)), follow_symlinks)
-        files, prefixes, written = set(), None, frozenset()
-        if not filters_changed and diff(found, index.file_rows(), reparse).empty:
-            return RefreshReport(_stats(start, problems, len(found)), full=True)
-    else:
+
+    def look() -> tuple[dict[str, FileStat], set[str], tuple[str, ...] | None,
+                        frozenset[str], list[FileProblem]]:
+        if full or batch is None:
+            found, walked = _walk(root, follow_symlinks)
+            return found, set(), None, frozenset(), walked
         found, files, prefixes = _look(root, index, batch)
-        written = batch.written
+        return found, files, prefixes, batch.written, []
+
+    version = index.data_version()
+    found, files, prefixes, written, problems = look()
+    if prefixes is None and not filters_changed and diff(found, index.file_rows(),
+                                                          reparse).empty:
+        return RefreshReport(_stats(start, problems, len(found)), full=True)
     with index.write():
+        if index.data_version() != version:  # another process committed: look again
+            found, files, prefixes, written, problems = look()
         rows = index.file_rows()
         d = _scoped_diff(found, rows, files, prefixes, written, reparse)
         if d.empty and not filters_changed:
