@@ -14,25 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import AmbiguousNote, NoteNotFound, UsageError, VaultkitError
-from .model import (
-    Backlink,
-    Block,
-    FileProblem,
-    Heading,
-    Link,
-    LinkRef,
-    Note,
-    NotePath,
-    OutLink,
-    Problem,
-    RefreshStats,
-    Stats,
-    Tag,
-    TagCount,
-    Unresolved,
-)
+from .model import FileProblem, LinkRef, RefreshStats, Stats
 
 if TYPE_CHECKING:
+    from .model_parse import Block, Heading, Link, Note, Problem, Tag
+    from .model_results import Backlink, NotePath, OutLink, TagCount, Unresolved
     from .parse import parse_note
     from .resolve import Resolver
     from .vault import Vault
@@ -45,7 +31,10 @@ __all__ = [
     "TagCount", "Unresolved", "UsageError", "Vault", "VaultkitError", "parse_note",
 ]
 
-_LAZY = {"Vault": "vault", "parse_note": "parse", "Resolver": "resolve"}
+_LAZY = {"Vault": "vault", "parse_note": "parse", "Resolver": "resolve",
+         **dict.fromkeys(("Block", "Heading", "Link", "Note", "Problem", "Tag"), "model_parse"),
+         **dict.fromkeys(("Backlink", "NotePath", "OutLink", "TagCount", "Unresolved"),
+                         "model_results")}
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ import frontmatter
 import yaml
 
 from . import _simple_yaml
-from .model import Link, Problem, Tag
+from .model_parse import Link, Problem, Tag
 
 _CLOSE = re.compile(r"\n---(?:\n|$)")
 _TAGS_KEY = re.compile(r"^tags$", re.IGNORECASE)

@@ -2,81 +2,17 @@
 
 Every position is 1-based; ``column`` counts characters (not bytes) in the file as
 it is stored on disk, frontmatter lines included.
+
+The types every command needs (the walk, a refresh, its report) are defined here; the
+scanner's output types live in :mod:`vaultkit.model_parse` and the query answers in
+:mod:`vaultkit.model_results`, made only when a command needs them (building a frozen
+dataclass costs about a millisecond of start-up). Every name stays importable from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-LinkKind = Literal["wiki", "markdown", "frontmatter"]
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One link or embed found in a note.
-
-    ``target`` is the linkpath that gets resolved: decoded, NBSP->space, trimmed, NFC,
-    without ``#subpath`` and without ``|display``; ``""`` means the source note itself.
-    ``text`` is the link exactly as written (``[[X|y]]``, ``![[img.png]]``, ``[t](x.md)``).
-    """
-
-    target: str
-    subpath: str
-    display: str | None
-    text: str
-    line: int
-    column: int
-    embed: bool = False
-    kind: LinkKind = "wiki"
-    key: str | None = None  # frontmatter key path ("links.0") for frontmatter links
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """A tag without its leading ``#`` (``inbox/to-read``), case as written."""
-
-    name: str
-    line: int
-    column: int
-    frontmatter: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Heading:
-    text: str  # raw source text of the heading, markup included, trimmed
-    level: int
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    id: str  # lowercased block id, without ``^``
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A content problem found while parsing (e.g. invalid YAML frontmatter)."""
-
-    code: str
-    message: str
-    line: int = 1
-    column: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    path: str  # vault-relative, "/" separated
-    links: tuple[Link, ...] = ()
-    tags: tuple[Tag, ...] = ()
-    headings: tuple[Heading, ...] = ()
-    blocks: tuple[Block, ...] = ()
-    aliases: tuple[str, ...] = ()
-    frontmatter: dict[str, Any] | None = field(default=None, compare=False)
-    problems: tuple[Problem, ...] = ()
+from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,51 +68,6 @@ class LinkRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Backlink:
-    source: str
-    line: int
-    column: int
-    text: str
-    context: str
-    embed: bool = False
-    kind: LinkKind = "wiki"
-
-
-@dataclass(frozen=True, slots=True)
-class OutLink:
-    line: int
-    column: int
-    text: str
-    target: str
-    resolved: str | None
-    embed: bool
-    subpath: str = ""
-    kind: LinkKind = "wiki"
-
-
-@dataclass(frozen=True, slots=True)
-class Unresolved:
-    source: str
-    line: int
-    column: int
-    text: str
-    target: str
-    embed: bool
-    suggestions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TagCount:
-    tag: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class NotePath:
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
 class Stats:
     notes: int
     attachments: int
@@ -187,30 +78,6 @@ class Stats:
     orphans: int
     most_linked: tuple[tuple[str, int], ...] = ()
     problems: int = 0
-
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """A problem ``vaultkit check`` reports: where, how bad, what, and what was meant.
-
-    ``path`` is vault-relative. For a link problem ``text``/``target``/``embed`` describe
-    the link (as in :class:`Unresolved`); for a file problem (bad frontmatter, not UTF-8)
-    they are empty. ``suggestions`` are written as link text (``Gemini``, ``N#Heading``).
-    """
-
-    path: str
-    line: int
-    column: int
-    severity: Severity
-    code: str
-    message: str
-    suggestions: tuple[str, ...] = ()
-    text: str = ""
-    target: str = ""
-    embed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,57 +104,18 @@ class RefreshReport:
     unresolved: int = 0
 
 
-# --- the graph and unlinked mentions (vaultkit.graph, vaultkit.mentions) -------------------
+_ELSEWHERE = {
+    **dict.fromkeys(("Link", "Tag", "Heading", "Block", "Problem", "Note", "LinkKind"),
+                    "model_parse"),
+    **dict.fromkeys(("Backlink", "OutLink", "Unresolved", "TagCount", "NotePath", "Diagnostic",
+                     "Mention", "MentionCount", "Hub", "PathStep", "Related", "Island",
+                     "Severity"), "model_results"),
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A plain-text occurrence of a note's name or alias in another note."""
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        from importlib import import_module
 
-    source: str
-    line: int
-    column: int
-    text: str  # as written in the source
-    context: str  # the whole line, trimmed
-
-
-@dataclass(frozen=True, slots=True)
-class MentionCount:
-    path: str  # the note mentioned
-    mentions: int  # unlinked mentions of it in other notes
-    sources: int  # notes holding them
-
-
-@dataclass(frozen=True, slots=True)
-class Hub:
-    path: str
-    in_degree: int  # other notes linking to it
-    pagerank: float
-
-
-@dataclass(frozen=True, slots=True)
-class PathStep:
-    """One step of a link path: from ``source`` to ``target`` through the link ``text``
-    at ``line:column`` of ``source`` (of ``target`` when ``reverse``: followed backwards)."""
-
-    source: str
-    target: str
-    line: int
-    column: int
-    text: str
-    reverse: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Related:
-    path: str
-    score: float
-    shared_links: tuple[str, ...] = ()  # nodes both notes link to
-    shared_backlinks: tuple[str, ...] = ()  # notes linking to both
-    shared_tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Island:
-    size: int
-    notes: tuple[str, ...]
+        return getattr(import_module(f".{_ELSEWHERE[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,7 +30,7 @@ from urllib.parse import unquote_to_bytes
 from . import _frontmatter
 from ._mask import mask, table_rows
 from ._version import PARSER_VERSION
-from .model import Block, Heading, Link, Note, Tag
+from .model_parse import Block, Heading, Link, Note, Tag
 
 __all__ = ["PARSER_VERSION", "mask", "parse_note"]
 

@@ -20,31 +20,27 @@ from . import queries as q
 from .config import scan_config
 from .errors import AmbiguousNote, NoteNotFound, VaultkitError
 from .index import DB_ERRORS, Index, IndexCorrupt, is_corrupt
-from .model import (
-    Backlink,
-    Diagnostic,
-    FileProblem,
-    Hub,
-    Island,
-    Mention,
-    MentionCount,
-    NotePath,
-    OutLink,
-    PathBatch,
-    PathStep,
-    RefreshReport,
-    RefreshStats,
-    Related,
-    Stats,
-    TagCount,
-    Unresolved,
-)
+from .model import FileProblem, PathBatch, RefreshReport, RefreshStats, Stats
 from .refresh import Progress, refresh, refresh_paths
 from .resolve import Suggester, name_key
 
 if TYPE_CHECKING:  # graph and mentions load on first use: most commands need neither
     from .graph import Graph
     from .mentions import MentionSearch
+    from .model_results import (
+        Backlink,
+        Diagnostic,
+        Hub,
+        Island,
+        Mention,
+        MentionCount,
+        NotePath,
+        OutLink,
+        PathStep,
+        Related,
+        TagCount,
+        Unresolved,
+    )
 
 INDEX_DIR = ".vaultkit"
 INDEX_FILE = "index.db"
@@ -256,6 +252,8 @@ class Vault:
 
     @_recovering
     def backlinks(self, note: str) -> list[Backlink]:
+        from .model_results import Backlink
+
         return [
             Backlink(src, line, col, text, ctx, bool(embed), kind)
             for src, line, col, text, ctx, embed, kind in q.backlinks(self.index, self.find(note))
@@ -263,6 +261,8 @@ class Vault:
 
     @_recovering
     def links(self, note: str) -> list[OutLink]:
+        from .model_results import OutLink
+
         return [
             OutLink(line, col, text, target, resolved, bool(embed), subpath, kind)
             for line, col, text, target, resolved, embed, subpath, kind
@@ -271,6 +271,8 @@ class Vault:
 
     @_recovering
     def orphans(self, isolated: bool = False) -> list[NotePath]:
+        from .model_results import NotePath
+
         return [NotePath(p) for p in q.orphans(self.index, isolated)]
 
     @_recovering
@@ -297,6 +299,8 @@ class Vault:
 
     @_recovering
     def unresolved(self, suggestions: bool = True) -> list[Unresolved]:
+        from .model_results import Unresolved
+
         rows = q.unresolved(self.index)
         suggest = self.suggestions(r[4] for r in rows) if suggestions and rows else {}
         return [
@@ -307,6 +311,8 @@ class Vault:
     @_recovering
     def tags(self) -> list[TagCount]:
         """Every tag with the number of notes carrying it or a tag nested under it."""
+        from .model_results import TagCount
+
         files: dict[str, set[int]] = defaultdict(set)
         casing: dict[str, Counter[str]] = defaultdict(Counter)
         for name, times, fids in q.tag_rows(self.index):
@@ -322,6 +328,8 @@ class Vault:
     @_recovering
     def tagged(self, tag: str) -> list[NotePath]:
         """Notes carrying ``tag`` or a tag nested under it."""
+        from .model_results import NotePath
+
         return [NotePath(p) for p in q.tagged(self.index, tag.lstrip("#").lower())]
 
     @_recovering

@@ -1,0 +1,78 @@
+"""The scanner's output types (:func:`vaultkit.parse.parse_note`): frozen values.
+
+Every position is 1-based; ``column`` counts characters (not bytes) in the file as
+it is stored on disk, frontmatter lines included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+LinkKind = Literal["wiki", "markdown", "frontmatter"]
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link or embed found in a note.
+
+    ``target`` is the linkpath that gets resolved: decoded, NBSP->space, trimmed, NFC,
+    without ``#subpath`` and without ``|display``; ``""`` means the source note itself.
+    ``text`` is the link exactly as written (``[[X|y]]``, ``![[img.png]]``, ``[t](x.md)``).
+    """
+
+    target: str
+    subpath: str
+    display: str | None
+    text: str
+    line: int
+    column: int
+    embed: bool = False
+    kind: LinkKind = "wiki"
+    key: str | None = None  # frontmatter key path ("links.0") for frontmatter links
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag without its leading ``#`` (``inbox/to-read``), case as written."""
+
+    name: str
+    line: int
+    column: int
+    frontmatter: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str  # raw source text of the heading, markup included, trimmed
+    level: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    id: str  # lowercased block id, without ``^``
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A content problem found while parsing (e.g. invalid YAML frontmatter)."""
+
+    code: str
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    path: str  # vault-relative, "/" separated
+    links: tuple[Link, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    aliases: tuple[str, ...] = ()
+    frontmatter: dict[str, Any] | None = field(default=None, compare=False)
+    problems: tuple[Problem, ...] = ()
