@@ -92,35 +92,7 @@ def diff(found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]], repa
 def refresh(root: Path, index: Index, progress: Progress | None = None,
             follow_symlinks: bool = False) -> RefreshStats:
     """Bring the index up to date with the files under ``root``."""
-    start = time.perf_counter()
-    version = index.data_version()  # before the walk: a commit after it makes the walk old
-    found, walk_problems = _walk(root, follow_symlinks)
-    filters = json.dumps(scan.load_ignore_filters(root))
-    reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
-    filters_changed = index.get_meta("ignore_filters") != filters
-    rows = index.file_rows()
-    d = diff(found, rows, reparse)
-    if d.empty and not filters_changed:
-        return RefreshStats(unchanged=d.unchanged, seconds=time.perf_counter() - start,
-                            problems=tuple(walk_problems))
-    with index.write():
-        if index.data_version() != version:
-            # Another process committed since our walk began: what it stored may be newer
-            # than what we saw (a file it added after our walk would look removed to us).
-            # Look again, now that no one else can write.
-            found, walk_problems = _walk(root, follow_symlinks)
-            reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
-            filters_changed = index.get_meta("ignore_filters") != filters
-            rows = index.file_rows()
-            d = diff(found, rows, reparse)
-        stats = _apply(root, index, found, d, filters, filters_changed, progress, rows)
-        index.set_meta("parser_version", str(PARSER_VERSION))
-        index.set_meta("ignore_filters", filters)
-    return RefreshStats(
-        added=len(d.added), modified=len(d.modified), removed=len(d.removed),
-        unchanged=d.unchanged, seconds=time.perf_counter() - start,
-        broken=stats[0], fixed=stats[1], problems=tuple(walk_problems) + stats[2],
-    )
+    return refresh_paths(root, index, None, progress, follow_symlinks).stats
 
 
 def _walk(root: Path, follow_symlinks: bool) -> tuple[dict[str, FileStat], list[FileProblem]]:
@@ -134,7 +106,9 @@ def _apply(
     root: Path, index: Index, found: dict[str, FileStat], d: Diff, filters: str,
     filters_changed: bool, progress: Progress | None,
     rows: dict[str, tuple[int, int, int]] | None = None,  # index.file_rows(), if just read
-) -> tuple[tuple[LinkRef, ...], tuple[LinkRef, ...], tuple[FileProblem, ...]]:
+) -> tuple[tuple[LinkRef, ...], tuple[LinkRef, ...], tuple[FileProblem, ...], set[str]]:
+    """Write what changed; returns the links broken and fixed, the problems found, and the
+    notes that vanished while they were being read (not indexed after all)."""
     rows = index.file_rows() if rows is None else rows
     index.delete_files([rows[p][0] for p in d.removed if p in rows])
     excluded = scan.excluder(json.loads(filters))
@@ -170,7 +144,7 @@ def _apply(
                            ids, {name_key(p) for p in vanished}, set())
         rebroken += again[0]
         fixed += again[1]
-    return tuple(broken + rebroken), tuple(fixed), tuple(problems)
+    return tuple(broken + rebroken), tuple(fixed), tuple(problems), set(vanished)
 
 
 def _store(ctx: Context, index: Index, to_parse: list[str], old_broken: dict[int, set[str]],
@@ -184,11 +158,7 @@ def _store(ctx: Context, index: Index, to_parse: list[str], old_broken: dict[int
         if not item.found:
             vanished.append(item.path)
             continue
-        rows.links += item.links
-        rows.tags += item.tags
-        rows.headings += item.headings
-        rows.blocks += item.blocks
-        rows.aliases += item.aliases
+        _gather(rows, item)
         if item.problems:
             fid = ctx.ids[item.path]
             rows.problems.extend((fid, p.code, p.message, p.line, p.column)
@@ -205,6 +175,15 @@ def _store(ctx: Context, index: Index, to_parse: list[str], old_broken: dict[int
     if ctx.shards is not None:
         index.merge_shards()
     return broken
+
+
+def _gather(rows: Rows, item: Parsed) -> None:
+    """Add a note's rows (all but its problems, which the caller reports) to ``rows``."""
+    rows.links += item.links
+    rows.tags += item.tags
+    rows.headings += item.headings
+    rows.blocks += item.blocks
+    rows.aliases += item.aliases
 
 
 @contextlib.contextmanager
@@ -340,11 +319,7 @@ def _parse_chunk(paths: Sequence[str], ctx: Context | None = None) -> list[Parse
         return items
     rows = Rows()  # into this worker's shard; only what the caller reports is sent back
     for item in items:
-        rows.links += item.links
-        rows.tags += item.tags
-        rows.headings += item.headings
-        rows.blocks += item.blocks
-        rows.aliases += item.aliases
+        _gather(rows, item)
     _SHARD.add(rows)
     return [Parsed(i.path, i.found, [], [], [], [], [], i.problems, i.unresolved) for i in items]
 
@@ -431,26 +406,30 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
         found, files, prefixes = _look(root, index, batch)
         return found, files, prefixes, batch.written, []
 
-    version = index.data_version()
+    version = index.data_version()  # before looking: a commit after it makes the look old
     found, files, prefixes, written, problems = look()
-    if prefixes is None and not filters_changed and diff(found, index.file_rows(),
-                                                          reparse).empty:
+    rows = index.file_rows() if prefixes is None else None
+    if rows is not None and not filters_changed and diff(found, rows, reparse).empty:
         return RefreshReport(_stats(start, problems, len(found)), full=True)
     with index.write():
-        if index.data_version() != version:  # another process committed: look again
+        if index.data_version() != version:
+            # Another process committed since we looked: what it stored may be newer than
+            # what we saw (a file it added after our walk would look removed to us). Look
+            # again, now that no one else can write.
             found, files, prefixes, written, problems = look()
-        rows = index.file_rows()
+            rows = None
+        if rows is None:
+            rows = index.file_rows()
         d = _scoped_diff(found, rows, files, prefixes, written, reparse)
         if d.empty and not filters_changed:
             return RefreshReport(_stats(start, problems, len(rows)), full=prefixes is None)
         everything = found
         if prefixes is not None:  # _apply only reads it: a view is enough (and 6x cheaper)
             everything = cast("dict[str, FileStat]", _Overlay(found, rows, set(d.removed)))
-        broken, fixed, found_problems = _apply(root, index, everything, d, filters,
-                                               filters_changed, progress, rows)
+        broken, fixed, found_problems, vanished = _apply(root, index, everything, d, filters,
+                                                         filters_changed, progress, rows)
         index.set_meta("parser_version", str(PARSER_VERSION))
         index.set_meta("ignore_filters", filters)
-        kept = _indexed(index, d.added + d.modified)  # minus files that vanished while read
     stats = RefreshStats(
         added=len(d.added), modified=len(d.modified), removed=len(d.removed),
         unchanged=len(rows) - len(d.modified) - len(d.removed),
@@ -458,8 +437,9 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
         problems=tuple(problems) + found_problems,
     )
     return RefreshReport(
-        stats, tuple(p for p in d.added if p in kept), tuple(p for p in d.modified if p in kept),
-        tuple(d.removed) + tuple(p for p in d.modified if p not in kept), full=prefixes is None,
+        stats, tuple(p for p in d.added if p not in vanished),
+        tuple(p for p in d.modified if p not in vanished),
+        tuple(d.removed) + tuple(p for p in d.modified if p in vanished), full=prefixes is None,
     )
 
 
@@ -542,12 +522,3 @@ def _scoped_diff(found: dict[str, FileStat], rows: dict[str, tuple[int, int, int
     if forced:
         d = Diff(d.added, sorted(d.modified + list(forced)), d.removed, d.unchanged - len(forced))
     return d
-
-
-def _indexed(index: Index, paths: list[str]) -> set[str]:
-    out: set[str] = set()
-    for start in range(0, len(paths), 500):
-        chunk = paths[start : start + 500]
-        out.update(r[0] for r in index.query(
-            f"SELECT path FROM files WHERE path IN ({','.join('?' * len(chunk))})", chunk))
-    return out

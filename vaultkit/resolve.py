@@ -54,9 +54,9 @@ class Resolver:
         """Files whose lowercased name (extension included) is ``name``, sorted."""
         found = self._by_name.get(name)
         if found is None:
-            found = sorted(self._lookup(name)) if self._lookup is not None else []
-            if self._lookup is not None:
-                self._by_name[name] = found
+            if self._lookup is None:
+                return []
+            found = self._by_name[name] = sorted(self._lookup(name))
         return found
 
     def _low(self, path: str) -> str:

@@ -68,7 +68,7 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
     folder already being walked is never entered again, so links cannot loop."""
     out: dict[str, FileStat] = {}
     for rel, st in _Walker(root, warn, follow_symlinks).files(str(root), ""):
-        out[rel] = FileStat(rel, st.st_mtime_ns, st.st_size, rel[-3:].lower() == ".md")
+        out[rel] = FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
     return out
 
 
@@ -115,7 +115,7 @@ class _Walker:
                 try:
                     if entry.is_file(follow_symlinks=False):  # the common case, in short
                         # a note can only be an editor's file as Office's "~$x.md"
-                        if (name[-3:].lower() != ".md" or name[:2] == "~$") and is_temp_name(name):
+                        if (not is_note_path(name) or name[:2] == "~$") and is_temp_name(name):
                             continue
                         yield rel, entry.stat(follow_symlinks=False)
                         continue
