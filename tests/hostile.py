@@ -62,7 +62,7 @@ FRONTMATTER: dict[str, tuple[str, str | None]] = {  # path -> (text, expected pr
                    "bad-frontmatter"),
     "fm/bomb.md": (f"---\n{billion_laughs()}\n---\nbody [[Target]]\n", None),
     "fm/deep-flow.md": ("---\nx: " + "[" * 5_000 + "]" * 5_000 + "\n---\nbody [[Target]]\n",
-                        None),
+                        "bad-frontmatter"),
     "fm/binary-tag.md": ("---\nx: !!binary AAEC\ntags: [ok]\n---\n[[Target]]\n", None),
     "fm/unclosed.md": ("---\ntags: [x]\n[[Target]]\n", None),  # no frontmatter at all
     "fm/only-dashes.md": ("---\n---\n---\n[[Target]]\n", None),

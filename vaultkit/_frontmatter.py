@@ -27,7 +27,9 @@ _ALIASES_KEY = re.compile(r"^aliases$", re.IGNORECASE)
 MAX_ALIASES_IN_YAML = 100  # YAML "*alias" references; more is treated as an attack
 MAX_FRONTMATTER_CHARS = 1_000_000
 MAX_NODES = 20_000
-MAX_DEPTH = 5_000  # [ { nesting levels: PyYAML's C parser crashes far deeper (100,000)
+# [ { nesting levels. libyaml 0.2.5 (PyYAML 6.0.4's wheels) refuses 1,000; older builds
+# crash near 100,000: refusing past 999 ourselves gives the same answer with every PyYAML.
+MAX_DEPTH = 999
 _FLOW = re.compile(r"[\[\]{}]")
 
 
