@@ -232,3 +232,39 @@ def test_a_refresh_never_applies_a_walk_older_than_the_index(
         assert v.unresolved() == []  # [[new]] still resolves: new.md was not dropped
         assert [b.source for b in v.backlinks("a")] == ["new.md"]
     assert len(calls) == 3  # A, B, and A again under the lock
+
+
+def test_a_new_index_is_built_with_a_journal_then_put_in_wal_mode(
+        make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[b]]\n", "b.md": "#t\n"})
+    vault = Vault.open(root)  # its first build wrote every page once (rollback journal)
+    mode = vault.index.db.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"  # from then on, readers never wait for a writer
+    vault.index.close()
+    other = sqlite3.connect(root / ".vaultkit" / "index.db")
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # kept in the file
+    assert [r[0] for r in other.execute("SELECT path FROM files ORDER BY path")] == [
+        "a.md", "b.md"]
+    other.close()
+
+
+def test_an_index_held_by_another_process_is_not_taken_for_damage(
+        make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Busy past the timeout while opening: an error, and the index file is kept (it used to
+    be deleted and rebuilt as if it were damaged)."""
+    import vaultkit.index as index_mod
+
+    root = make_vault({"a.md": "[[b]]\n", "b.md": ""})
+    Vault.open(root).index.close()
+    path = root / ".vaultkit" / "index.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")  # then an exclusive lock stops readers
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(index_mod, "BUSY_TIMEOUT_MS", 100)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            Vault(root)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert Vault.open(root).index.scalar("SELECT count(*) FROM files") == 2

@@ -245,10 +245,13 @@ def _reap(proc: subprocess.Popen[str]) -> str:
 
 
 def _wal_bytes(root: Path) -> int:
-    try:
-        return os.stat(f"{db(root)}-wal").st_size
-    except FileNotFoundError:
-        return 0
+    """Bytes of a write on disk but not yet done with: the write-ahead log, or the
+    rollback journal a first build uses (index.Index._connect)."""
+    size = 0
+    for suffix in ("-wal", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            size += os.stat(f"{db(root)}{suffix}").st_size
+    return size
 
 
 def _without_mtimes(dump: dict[str, Any]) -> dict[str, Any]:
@@ -258,7 +261,7 @@ def _without_mtimes(dump: dict[str, Any]) -> dict[str, Any]:
 
 def _kill_after(root: Path, seconds: float) -> tuple[bool, int]:
     """Start ``vaultkit index``, SIGKILL it after ``seconds``: (was it still running,
-    bytes in the write-ahead log at that moment)."""
+    bytes in the write-ahead log or rollback journal at that moment)."""
     proc = _start(root)
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline and proc.poll() is None:
