@@ -3,13 +3,17 @@
     python benchmarks/run.py                      # 1k and 10k notes, help-en when present
     python benchmarks/run.py --sizes 1000,10000,100000 --write docs/performance.md
     python benchmarks/run.py --no-peer            # vaultkit only
+    python benchmarks/run.py --sizes "" --no-help-en --vault ~/notes --vault ~/work
+                                                  # real vaults only (repeatable)
 
 Every figure is the median wall time of whole processes (start-up included), measured on
-vaults made by ``benchmarks/gen_vault.py`` (same seed, same vault every run) and on
-``../shared/vaults/help-en`` when it exists. obsidiantools is installed by this script in
-its own virtualenv (``.benchmarks/peer-venv``) and answers the same questions on the same
-vault in the same run; the table shows vaultkit / obsidiantools for each row. This is a
-script, not a test: nothing here asserts a time.
+vaults made by ``benchmarks/gen_vault.py`` (same seed, same vault every run), on
+``../shared/vaults/help-en`` when it exists, and on each ``--vault PATH``. help-en and
+``--vault`` vaults are copied into ``.benchmarks/vaults/`` (without ``.vaultkit/`` and
+``.git/``) and the copy is measured: the script never writes into them. obsidiantools is
+installed by this script in its own virtualenv (``.benchmarks/peer-venv``) and answers the
+same questions on the same vault in the same run; the table shows vaultkit / obsidiantools
+for each row. This is a script, not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -20,14 +24,17 @@ import os
 import platform
 import shutil
 import signal
+import stat
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +46,7 @@ PEER_PACKAGE = "obsidiantools==0.11.0"
 
 sys.path.insert(0, str(ROOT))
 from benchmarks.gen_vault import generate  # noqa: E402
+from vaultkit.scan import is_temp_name  # noqa: E402
 
 PEER_SCRIPT = r"""
 import json, pathlib, sys, time
@@ -83,24 +91,40 @@ def vaultkit_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "vaultkit"]
 
 
-def timed(cmd: list[str], timeout: float = 1800) -> tuple[float, int, str]:
+class ProcessFailed(RuntimeError):
+    """A measured process exited with a status it should not have."""
+
+    def __init__(self, cmd: list[str], code: int, error: str) -> None:
+        super().__init__(f"{' '.join(cmd)} exited {code}: {error or '(no stderr)'}")
+        self.code = code
+        self.error = error  # the last line it wrote to stderr
+
+
+def timed(cmd: list[str], timeout: float = 1800, ok: Sequence[int] = (0, 1)
+          ) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (KiB: the process or the largest of the workers it waited
-    for) and stdout of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    killer = threading.Timer(timeout, proc.kill)
-    killer.start()
-    try:
-        out = proc.stdout.read() if proc.stdout else ""
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        killer.cancel()
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode == -9 and wall >= timeout:
-        raise subprocess.TimeoutExpired(cmd, timeout)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
+    for) and stdout of one process. Raises ProcessFailed, with the last line of its
+    stderr, when it exits with a status not in ``ok``."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
+                                errors="replace")
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        try:
+            out = proc.stdout.read() if proc.stdout else ""
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode == -9 and wall >= timeout:
+            raise subprocess.TimeoutExpired(cmd, timeout)
+        if proc.returncode not in ok:
+            err.seek(0)
+            lines = err.read().decode("utf-8", "replace").splitlines()
+            last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+            raise ProcessFailed(cmd, proc.returncode, last)
     return wall, usage.ru_maxrss, out
 
 
@@ -123,11 +147,60 @@ def prepare(n: int, seed: int) -> Path:
     return path
 
 
+def copy_vault(source: Path, dest: Path) -> Path:
+    """A fresh copy of ``source`` at ``dest`` without its ``.vaultkit/`` and ``.git/``, made
+    writable by us. Symlinks are copied as symlinks (vaultkit's rules for them apply as in
+    the original; nothing here writes through one). Files that cannot be copied (unreadable,
+    sockets, pipes) are left out with a warning."""
+    cache = CACHE.resolve()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skip = {".vaultkit", ".git"}
+        for name in names:
+            path = Path(folder, name)
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                continue  # copytree reports it
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                skip.add(name)
+            elif stat.S_ISDIR(mode) and path.resolve() == cache:
+                skip.add(name)  # a vault holding this project: not into its own copy
+        return skip
+
+    if dest.exists() or dest.is_symlink():
+        _make_writable(dest)
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copytree(source, dest, symlinks=True, ignore=ignore)
+    except shutil.Error as exc:
+        print(f"  warning: {len(exc.args[0])} file(s) of {source} not copied, "
+              f"first: {exc.args[0][0][2]}", file=sys.stderr)
+    _make_writable(dest)
+    return dest
+
+
+def _make_writable(root: Path) -> None:
+    """Owner read/write (and enter, for folders) on everything under ``root``: a copy of a
+    read-only vault must take the edits and the ``.vaultkit/`` the benchmark makes."""
+    os.chmod(root, os.stat(root).st_mode | stat.S_IRWXU)
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = os.path.join(folder, name)
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode):
+                extra = stat.S_IRWXU if stat.S_ISDIR(mode) else stat.S_IRUSR | stat.S_IWUSR
+                os.chmod(path, mode | extra)
+
+
 def hub_note(vk: list[str], vault: Path) -> tuple[str, str]:
-    """The most linked note (for backlinks) and its name as obsidiantools keys it."""
+    """The most linked note (for backlinks) and its name as obsidiantools keys it; in a
+    vault where no note is linked, the first note."""
     out = subprocess.run([*vk, "stats", "--json", "--vault", str(vault)], capture_output=True,
                          text=True, check=True).stdout
-    path = json.loads(out)["most_linked"][0]["path"]
+    linked = json.loads(out)["most_linked"]  # [] when no link resolves to a note
+    path = linked[0]["path"] if linked else _plain_notes(vault)[0].relative_to(vault).as_posix()
     return path, Path(path).stem
 
 
@@ -142,19 +215,22 @@ def bench_vaultkit(vault: Path, repeat: int, rows: dict[str, Row]) -> int:
         peak = max(peak, rss)
     for _ in range(repeat):
         rows["nochange"].ours.append(timed([*vk, "index", *base])[0])
-    victim = sorted(vault.rglob("*.md"))[len(list(vault.rglob("*.md"))) // 2]
-    original = victim.read_text(encoding="utf-8")
+    plain = _plain_notes(vault)
+    victim = plain[len(plain) // 2]
+    original = victim.read_bytes()  # bytes: any encoding and line ending comes back exact
     extra = vault / "bench-added-note.md"
+    while extra.exists() or extra.is_symlink():
+        extra = extra.with_name("_" + extra.name)
     try:
         for i in range(repeat):
-            victim.write_text(original + f"\nEdit {i} [[bench-added-note]]\n", encoding="utf-8")
+            victim.write_bytes(original + f"\nEdit {i} [[{extra.stem}]]\n".encode())
             rows["edit1"].ours.append(timed([*vk, "index", *base])[0])
-            extra.write_text("# Added\n[[Nowhere]]\n", encoding="utf-8")
+            extra.write_bytes(b"# Added\n[[Nowhere]]\n")
             rows["add1"].ours.append(timed([*vk, "index", *base])[0])
             extra.unlink()
             rows["remove1"].ours.append(timed([*vk, "index", *base])[0])
     finally:
-        victim.write_text(original, encoding="utf-8")
+        victim.write_bytes(original)
         extra.unlink(missing_ok=True)
         timed([*vk, "index", *base])
     hub, _ = hub_note(vk, vault)
@@ -196,13 +272,24 @@ def bench_peer(python: Path, vault: Path, rows: dict[str, Row], timeout: float) 
     connects and answers the three questions; a row's peer figure is what a command built
     on it would cost: start + import + connect + that answer."""
     _, hub = hub_note(vaultkit_cmd(), vault)
+    failed = ""
     try:
-        wall, _, out = timed([str(python), "-c", PEER_SCRIPT, str(vault), hub], timeout=timeout)
+        wall, _, out = timed([str(python), "-c", PEER_SCRIPT, str(vault), hub],
+                             timeout=timeout, ok=(0,))
+        got = json.loads(out.strip().splitlines()[-1])
     except subprocess.TimeoutExpired:
+        failed = f"> {timeout:g} s"
+    except ProcessFailed as exc:  # a third-party library on a vault it may not expect
+        failed = f"peer failed: {exc.error or f'exit {exc.code}'}"
+    except (ValueError, IndexError):
+        failed = "peer failed: no JSON output"
+    if failed:
+        print(f"  obsidiantools: {failed}", file=sys.stderr)
         for row in rows.values():
-            row.note = f"> {timeout:.0f} s"
+            row.note = failed.split(":")[0]
+        cell = failed.replace("|", "/")  # the error, once, in the first row's cell
+        rows["cold"].note = cell if len(cell) <= 80 else cell[:79] + "…"
         return
-    got = json.loads(out)
     answered = sum(a[0] for a in got["answers"].values())
     base = wall - answered  # start, import and connect
     rows["cold"].peer.append(base)
@@ -231,7 +318,11 @@ LABELS.update({key + "_w": LABELS[key].split(";")[0] + ", while `vaultkit watch`
                for key in QUERIES})
 
 
-def run_one(name: str, vault: Path, args: argparse.Namespace, peer: Path | None) -> str:
+def run_one(name: str, vault: Path, args: argparse.Namespace, peer: Path | None
+            ) -> str | None:
+    if not _plain_notes(vault):
+        print(f"### {name}: skipped, no notes to benchmark in {vault}", flush=True)
+        return None
     rows = {key: Row(label) for key, label in LABELS.items()}
     peak = bench_vaultkit(vault, args.repeat, rows)
     if peer is not None and (args.peer_max is None or _notes(vault) <= args.peer_max):
@@ -253,6 +344,22 @@ def run_one(name: str, vault: Path, args: argparse.Namespace, peer: Path | None)
 
 def _notes(vault: Path) -> int:
     return sum(1 for p in vault.rglob("*.md") if not _hidden(p, vault))
+
+
+def _plain_notes(vault: Path) -> list[Path]:
+    """The notes, sorted, that the benchmark may name or edit: not under a hidden folder,
+    regular files (not symlinks), with a UTF-8 name vaultkit indexes."""
+    found = []
+    for path in vault.rglob("*"):
+        if (path.suffix.lower() != ".md" or _hidden(path, vault) or is_temp_name(path.name)
+                or path.is_symlink() or not path.is_file()):
+            continue
+        try:
+            path.relative_to(vault).as_posix().encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not UTF-8: vaultkit skips it
+            continue
+        found.append(path)
+    return sorted(found)
 
 
 def _files(vault: Path) -> int:
@@ -288,21 +395,49 @@ def main() -> None:
                         help="largest vault (notes) given to obsidiantools")
     parser.add_argument("--peer-timeout", type=float, default=1200)
     parser.add_argument("--no-help-en", action="store_true")
+    parser.add_argument("--vault", type=Path, action="append", default=[], metavar="PATH",
+                        help="also benchmark this vault (a copy of it; repeatable)")
     parser.add_argument("--write", type=Path, help="write the report (markdown) to this file")
     args = parser.parse_args()
+    # (label, how to get the vault to measure); copies are made only when their turn comes
+    vaults: list[tuple[str, Callable[[], Path]]] = []
+    if HELP_EN.is_dir() and not args.no_help_en:
+        vaults.append(("help-en (obsidianmd/obsidian-help, en/)",
+                       partial(copy_vault, HELP_EN, CACHE / "vaults" / "help-en")))
+    copies: set[str] = set()
+    for path in args.vault:
+        if not path.is_dir():
+            parser.exit(2, f"run.py: --vault {path}: not a directory\n")
+        source = path.resolve()
+        if source.is_relative_to(CACHE.resolve()):
+            parser.exit(2, f"run.py: --vault {path}: inside {CACHE}/; pass the original\n")
+        name = label = source.name or "root"
+        i = 1
+        while f"real-{label}" in copies:  # two vaults with the same folder name
+            i += 1
+            label = f"{name}-{i}"
+        copies.add(f"real-{label}")
+        vaults.append((f"{label} (--vault)",
+                       partial(copy_vault, source, CACHE / "vaults" / f"real-{label}")))
+    vaults += [(f"generated, seed {args.seed}", partial(prepare, n, args.seed))
+               for n in (int(x) for x in args.sizes.split(",") if x)]
     byte_compile()
     peer = None if args.no_peer else ensure_peer()
-    sections = []
-    if HELP_EN.is_dir() and not args.no_help_en:
-        copy = CACHE / "vaults" / "help-en"
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(HELP_EN, copy, ignore=shutil.ignore_patterns(".vaultkit"))
-        sections.append(run_one("help-en (obsidianmd/obsidian-help, en/)", copy, args, peer))
-    for n in (int(x) for x in args.sizes.split(",") if x):
-        sections.append(run_one(f"generated, seed {args.seed}", prepare(n, args.seed), args,
-                                peer))
+    sections: list[str] = []
+    failed: list[str] = []
+    for label, make in vaults:
+        try:
+            section = run_one(label, make(), args, peer)
+        except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+            print(f"### {label}: failed: {exc}", flush=True)
+            failed.append(label)
+            continue
+        if section is not None:
+            sections.append(section)
     if args.write:
         write_report(args.write, sections)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
 
 
 def byte_compile() -> None:
