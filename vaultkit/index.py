@@ -215,7 +215,9 @@ class Index:
     # --- opening -----------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # not parents=True: a vault folder that went away (moved, unmounted) must not be
+        # made again, empty, by whoever opens its index next (``watch`` waits for it)
+        self.path.parent.mkdir(exist_ok=True)
         fresh = not self.path.exists() or self.path.stat().st_size == 0
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:

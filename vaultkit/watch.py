@@ -327,6 +327,9 @@ class Watch:
             self._restart()
             return False
         index_id = _identity(self.vault.index_path)
+        if index_id is None and _identity(self.vault.root) is None:  # it went meanwhile
+            self._wait_for_root()
+            return False
         if index_id != self._index_id or self._failed:
             if index_id is None:
                 self.sink.notice("the index file was removed; rebuilding it")
