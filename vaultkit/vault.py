@@ -254,19 +254,21 @@ class Vault:
     def backlinks(self, note: str) -> list[Backlink]:
         from .model_results import Backlink
 
+        path = self.find(note)  # first: finding it may rebuild a damaged index (a new one)
         return [
             Backlink(src, line, col, text, ctx, bool(embed), kind)
-            for src, line, col, text, ctx, embed, kind in q.backlinks(self.index, self.find(note))
+            for src, line, col, text, ctx, embed, kind in q.backlinks(self.index, path)
         ]
 
     @_recovering
     def links(self, note: str) -> list[OutLink]:
         from .model_results import OutLink
 
+        path = self.find(note)  # first, as in backlinks
         return [
             OutLink(line, col, text, target, resolved, bool(embed), subpath, kind)
             for line, col, text, target, resolved, embed, subpath, kind
-            in q.outgoing(self.index, self.find(note))
+            in q.outgoing(self.index, path)
         ]
 
     @_recovering
