@@ -12,12 +12,12 @@ dataclass costs about a millisecond of start-up). Every name stays importable fr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
-    """A vault file as found on disk by the walk."""
+class FileStat(NamedTuple):
+    """A vault file as found on disk by the walk. A named tuple, not a dataclass like
+    the others: the walk of a 100k-file vault makes 100k of them, 3x faster so."""
 
     path: str
     mtime_ns: int

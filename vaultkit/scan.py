@@ -66,10 +66,8 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
     ``follow_symlinks``: also enter symlinked folders and use symlinked files whose real
     path lies outside the vault (``[scan] follow_symlinks`` in ``.vaultkit.toml``); a
     folder already being walked is never entered again, so links cannot loop."""
-    out: dict[str, FileStat] = {}
-    for rel, st in _Walker(root, warn, follow_symlinks).files(str(root), ""):
-        out[rel] = FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
-    return out
+    return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, note)
+            for rel, st, note in _Walker(root, warn, follow_symlinks).files(str(root), "")}
 
 
 def printable(path: str) -> str:
@@ -99,7 +97,8 @@ class _Walker:
         if self.warn is not None:
             self.warn(WalkWarning(printable(rel), message, code))
 
-    def files(self, top: str, prefix: str) -> Iterator[tuple[str, os.stat_result]]:
+    def files(self, top: str, prefix: str) -> Iterator[tuple[str, os.stat_result, bool]]:
+        """(vault path, stat, is it a note) of every file under ``top``."""
         try:
             st = os.stat(top)
         except OSError:
@@ -114,10 +113,11 @@ class _Walker:
                 rel = pre + name
                 try:
                     if entry.is_file(follow_symlinks=False):  # the common case, in short
+                        note = name[-3:].lower() == ".md"  # is_note_path, inlined
                         # a note can only be an editor's file as Office's "~$x.md"
-                        if (not is_note_path(name) or name[:2] == "~$") and is_temp_name(name):
+                        if (not note or name[:2] == "~$") and is_temp_name(name):
                             continue
-                        yield rel, entry.stat(follow_symlinks=False)
+                        yield rel, entry.stat(follow_symlinks=False), note
                         continue
                     found = self._classify(entry, rel)
                 except FileNotFoundError:
@@ -132,7 +132,7 @@ class _Walker:
                         subfolders.append((entry.path, rel + "/"))
                 elif stat_mod.S_ISREG(found.st_mode):
                     if not is_temp_name(name):
-                        yield rel, found
+                        yield rel, found, is_note_path(name)
                 elif is_note_path(rel):
                     self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
             stack.extend(reversed(subfolders))
@@ -234,8 +234,8 @@ def walk_folder(root: Path, folder: str) -> dict[str, FileStat]:
     if (not os.path.isdir(full) or os.path.realpath(full) != os.path.join(real_root, *parts)
             or os.path.islink(full) or not _exact_name(full)):
         return {}
-    return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, is_note_path(rel))
-            for rel, st in _Walker(root, None, False).files(full, folder + "/")}
+    return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, note)
+            for rel, st, note in _Walker(root, None, False).files(full, folder + "/")}
 
 
 def _exact_name(full: str) -> bool:
