@@ -146,3 +146,73 @@ def test_random_edits_with_named_paths_match_a_rebuild(
             continue
         refresh_paths(root, index, b)
         assert same_as_rebuild(index, tmp_path), (op, b)
+
+
+# --- the walk mark: a walk equal to the stored one needs no look at the files table ------
+
+
+def _no_file_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(self: Index) -> None:
+        raise AssertionError("the files table was read")
+
+    monkeypatch.setattr(Index, "file_rows", fail)
+
+
+def test_an_unchanged_vault_is_known_by_its_walk_mark(index: Index,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = root_of(index)
+    _no_file_rows(monkeypatch)
+    assert refresh(root, index).changed == 0  # answered from the mark alone
+    monkeypatch.undo()
+    st = (root / "B.md").stat()
+    (root / "B.md").write_text("# Bee\n")  # another size: another mark
+    os.utime(root / "B.md", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert refresh(root, index).modified == 1
+    (root / "B.md").touch()  # same size, another mtime
+    assert refresh(root, index).modified == 1
+    (root / "new.md").write_text("")
+    assert refresh(root, index).added == 1
+    _no_file_rows(monkeypatch)
+    assert refresh(root, index).changed == 0
+
+
+def test_a_targeted_refresh_forgets_the_mark_and_a_full_one_stores_it_again(
+        index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = root_of(index)
+    (root / "a.md").write_text("[[B]]\n")
+    refresh_paths(root, index, batch(("a.md",)))  # says nothing of the files not named
+    assert index.get_meta("walk_mark") == ""
+    (root / "dir" / "c.md").write_text("changed, and no event named it\n")
+    assert refresh(root, index).modified == 1  # so the next full look compares every file
+    assert same_as_rebuild(index, tmp_path)
+    _no_file_rows(monkeypatch)
+    assert refresh(root, index).changed == 0
+
+
+def test_a_mark_found_equal_by_comparing_is_stored_by_a_query(
+        index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = root_of(index)
+    index.set_meta("walk_mark", "")  # as a watch's last targeted refresh leaves it
+    assert refresh(root, index).changed == 0
+    assert index.get_meta("walk_mark")
+    _no_file_rows(monkeypatch)
+    assert refresh(root, index).changed == 0
+
+
+def test_an_unreadable_note_is_tried_again_despite_the_mark(
+        index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = root_of(index)
+    (root / "B.md").write_text("# Bee\n")
+    real = scan.read_note
+
+    def unreadable(path: Path) -> scan.ReadResult:
+        if path.name == "B.md":
+            return scan.ReadResult(None, "unreadable", "cannot read file: I/O error")
+        return real(path)
+
+    monkeypatch.setattr(scan, "read_note", unreadable)
+    stats = refresh(root, index)
+    assert [p.code for p in stats.problems] == ["unreadable"]
+    monkeypatch.undo()
+    assert refresh(root, index).modified == 1  # read now, not skipped as "unchanged"
+    assert [h[0] for h in index.query("SELECT text FROM headings")] == ["Bee"]

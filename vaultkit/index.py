@@ -284,6 +284,27 @@ class Index:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def set_meta_if_idle(self, key: str, value: str, version: int) -> bool:
+        """Store ``key`` if no other connection has committed since ``data_version()`` was
+        ``version`` and the index can be written right now; never waits for a lock (a
+        query uses this to remember something, which is not worth waiting for)."""
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # busy, or a read-only index
+            return False
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            stored = self.data_version() == version
+            if stored:
+                self.set_meta(key, value)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return stored
+
     # --- writing -------------------------------------------------------------------------
 
     @contextmanager

@@ -408,8 +408,15 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
 
     version = index.data_version()  # before looking: a commit after it makes the look old
     found, files, prefixes, written, problems = look()
+    mark = None
+    if prefixes is None and not (filters_changed or reparse):
+        mark = walk_mark(found)
+        if index.get_meta(WALK_MARK) == mark:  # the walk the index holds: nothing to do
+            return RefreshReport(_stats(start, problems, len(found)), full=True)
     rows = index.file_rows() if prefixes is None else None
     if rows is not None and not filters_changed and diff(found, rows, reparse).empty:
+        if mark is not None:  # remember it: the next look is just that comparison
+            index.set_meta_if_idle(WALK_MARK, mark, version)
         return RefreshReport(_stats(start, problems, len(found)), full=True)
     with index.write():
         if index.data_version() != version:
@@ -422,6 +429,8 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
             rows = index.file_rows()
         d = _scoped_diff(found, rows, files, prefixes, written, reparse)
         if d.empty and not filters_changed:
+            if prefixes is None and not reparse:
+                index.set_meta(WALK_MARK, walk_mark(found))
             return RefreshReport(_stats(start, problems, len(rows)), full=prefixes is None)
         everything = found
         if prefixes is not None:  # _apply only reads it: a view is enough (and 6x cheaper)
@@ -430,6 +439,12 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
                                                          filters_changed, progress, rows)
         index.set_meta("parser_version", str(PARSER_VERSION))
         index.set_meta("ignore_filters", filters)
+        # The files table now holds exactly this walk, unless a note vanished while it was
+        # read or could not be read (stored as "read again next time"); a look at part of
+        # the vault does not say what the rest holds.
+        exact = prefixes is None and not vanished and not any(
+            p.code == "unreadable" for p in found_problems)
+        index.set_meta(WALK_MARK, walk_mark(found) if exact else "")
     stats = RefreshStats(
         added=len(d.added), modified=len(d.modified), removed=len(d.removed),
         unchanged=len(rows) - len(d.modified) - len(d.removed),
@@ -441,6 +456,28 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
         tuple(p for p in d.modified if p not in vanished),
         tuple(d.removed) + tuple(p for p in d.modified if p in vanished), full=prefixes is None,
     )
+
+
+WALK_MARK = "walk_mark"  # meta key: walk_mark() of the walk the files table holds
+
+
+def walk_mark(found: Mapping[str, FileStat]) -> str:
+    """A digest of a walk (paths in walk order, their mtimes and sizes): when a new walk
+    has the one stored with the index, nothing changed, and the files table need not be
+    read and compared (at 100k files, ~0.25 s of every command)."""
+    try:
+        from _blake2 import blake2b  # hashlib's, without loading OpenSSL (~10 ms)
+    except ImportError:  # pragma: no cover - CPython always has it
+        from hashlib import blake2b
+    from array import array
+    from operator import itemgetter
+
+    h = blake2b(digest_size=16)
+    stats = found.values()
+    h.update("\0".join(found).encode("utf-8", "surrogatepass"))
+    h.update(array("q", map(itemgetter(1), stats)).tobytes())  # FileStat: a named tuple
+    h.update(array("q", map(itemgetter(2), stats)).tobytes())
+    return h.hexdigest()
 
 
 class _Overlay(Mapping[str, FileStat]):
