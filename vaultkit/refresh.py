@@ -345,21 +345,28 @@ def parse_one(ctx: Context, path: str) -> Parsed:
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         nlines = len(lines)
         resolve, ids = ctx.resolver.resolve, ctx.ids
-        for k in note.links:
-            dest = resolve(k.target, path)
-            links.append((
-                fid, k.line, k.column, k.text, k.target, k.subpath, k.display, int(k.embed),
-                k.kind, k.key,
-                context(lines[k.line - 1], k.column, k.text) if 0 < k.line <= nlines else "",
-                name_key(k.target), None if dest is None else ids[dest]))
+        # Link, Tag, Heading and Block are named tuples: unpacked, in field order
+        for target, subpath, display, written, line, col, embed, kind, key in note.links:
+            dest = resolve(target, path)
+            if 0 < line <= nlines:
+                around = lines[line - 1]
+                around = around.strip() if len(around) <= CONTEXT_MAX else context(
+                    around, col, written)
+            else:
+                around = ""
             if dest is None:
-                unresolved.append((k.line, k.column, k.text, k.target))
+                links.append((fid, line, col, written, target, subpath, display, int(embed),
+                              kind, key, around, name_key(target), None))
+                unresolved.append((line, col, written, target))
+            else:
+                links.append((fid, line, col, written, target, subpath, display, int(embed),
+                              kind, key, around, name_key(target), ids[dest]))
     problems.extend(FileProblem(path, p.code, p.message, p.line, p.column) for p in note.problems)
     return Parsed(
         path, True, links,
-        [(fid, t.name, t.name.lower(), t.line, t.column, int(t.frontmatter)) for t in note.tags],
-        [(fid, h.text, h.level, h.line, h.column) for h in note.headings],
-        [(fid, b.id, b.line, b.column) for b in note.blocks],
+        [(fid, name, name.lower(), line, col, int(fm)) for name, line, col, fm in note.tags],
+        [(fid, *h) for h in note.headings],  # text, level, line, column
+        [(fid, *b) for b in note.blocks],  # id, line, column
         [(fid, a, a.lower()) for a in note.aliases], problems, unresolved,
     )
 
