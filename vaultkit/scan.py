@@ -66,7 +66,8 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
     ``follow_symlinks``: also enter symlinked folders and use symlinked files whose real
     path lies outside the vault (``[scan] follow_symlinks`` in ``.vaultkit.toml``); a
     folder already being walked is never entered again, so links cannot loop."""
-    return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, note)
+    make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
+    return {rel: make(FileStat, (rel, st.st_mtime_ns, st.st_size, note))
             for rel, st, note in _Walker(root, warn, follow_symlinks).files(str(root), "")}
 
 
