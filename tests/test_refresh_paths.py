@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,17 @@ def test_an_unreadable_note_is_tried_again_despite_the_mark(
     monkeypatch.undo()
     assert refresh(root, index).modified == 1  # read now, not skipped as "unchanged"
     assert [h[0] for h in index.query("SELECT text FROM headings")] == ["Bee"]
+
+
+def test_a_query_that_cannot_store_the_mark_still_answers(
+        index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = root_of(index)
+    index.set_meta("walk_mark", "")
+
+    def read_only(self: Index, key: str, value: str) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Index, "set_meta", read_only)
+    assert refresh(root, index).changed == 0  # no change; the mark just is not kept
+    monkeypatch.undo()
+    assert index.get_meta("walk_mark") == ""

@@ -301,6 +301,10 @@ class Index:
             if stored:
                 self.set_meta(key, value)
             self.db.execute("COMMIT")
+        except sqlite3.OperationalError:  # read-only, full disk: then it is not stored
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            return False
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
