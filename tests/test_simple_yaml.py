@@ -127,3 +127,19 @@ def test_frontmatter_of_the_example_vault_agrees() -> None:
         if where is not None:
             taken += same(text[where[0] : where[1]]) is not DECLINED
     assert taken >= 1
+
+
+def test_unusual_characters_are_exactly_the_declined_set() -> None:
+    """The fast path declines a character PyYAML's reader refuses or reads specially (line
+    breaks other than \\n, tabs, a BOM); checked against the class it is defined by, for
+    every code point below U+10000 and around the edges above."""
+    import re
+
+    from vaultkit._simple_yaml import unusual
+
+    declined = re.compile(
+        "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+    points = [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]
+    for cp in points:
+        char = chr(cp)
+        assert unusual("a" + char) == (declined.search(char) is not None), hex(cp)

@@ -29,9 +29,16 @@ _ITEM = re.compile(r"( *)-(?: +(.*))?\Z")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 _NOT_IN_FLOW_ITEM = re.compile(r"[:#,\[\]{}]")
 _QUOTED = re.compile(r"\"([^\"\\]*)\"|'([^']*)'")
-# Anything PyYAML's reader refuses or reads as a line break, tabs, a byte-order mark
-_UNUSUAL = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Anything PyYAML's reader refuses or reads as a line break, tabs, a byte-order mark: what
+# PyYAML's own NON_PRINTABLE finds (compiled when yaml is imported; a class this wide costs
+# ~6 ms to compile again, on every command that reads a note), and six characters more.
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_ALSO_UNUSUAL = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
+
+
+def unusual(raw: str) -> bool:
+    return _NON_PRINTABLE.search(raw) is not None or any(c in raw for c in _ALSO_UNUSUAL)
+
 
 _STR = "tag:yaml.org,2002:str"
 _TYPED = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
@@ -42,7 +49,7 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 def load(raw: str) -> Any:
     """The YAML mapping in ``raw`` as PyYAML's safe loader gives it, or ``DECLINED``."""
-    if not raw.strip() or _UNUSUAL.search(raw):
+    if not raw.strip() or unusual(raw):
         return DECLINED
     data: dict[str, Any] = {}
     items: list[Any] | None = None  # the list being filled by "- item" lines
