@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -73,19 +73,20 @@ class Diff:
         return not (self.added or self.modified or self.removed)
 
 
-def diff(found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]], reparse: bool) -> Diff:
-    added = [p for p in found if p not in rows]
-    removed = [p for p in rows if p not in found]
-    modified = []
-    unchanged = 0
-    for path, st in found.items():
-        row = rows.get(path)
-        if row is None:
-            continue
-        if (row[1], row[2]) != (st.mtime_ns, st.size) or (reparse and st.is_note):
-            modified.append(path)
-        else:
-            unchanged += 1
+def diff(found: Mapping[str, FileStat], rows: dict[str, tuple[int, int, int]], reparse: bool
+         ) -> Diff:
+    added = found.keys() - rows.keys()
+    removed = rows.keys() - found.keys()
+    get = rows.get
+    # FileStat is (path, mtime_ns, size, is_note); a row (id, mtime_ns, size)
+    if reparse:
+        modified = [p for p, st in found.items() if p in rows and st[3]]
+        modified += [p for p, st in found.items() if not st[3] and (r := get(p)) is not None
+                     and (r[1] != st[1] or r[2] != st[2])]
+    else:
+        modified = [p for p, st in found.items()
+                    if (r := get(p)) is not None and (r[1] != st[1] or r[2] != st[2])]
+    unchanged = len(found) - len(added) - len(modified)
     return Diff(sorted(added), sorted(modified), sorted(removed), unchanged)
 
 
@@ -112,7 +113,7 @@ def _apply(
     rows = index.file_rows() if rows is None else rows
     index.delete_files([rows[p][0] for p in d.removed if p in rows])
     excluded = scan.excluder(json.loads(filters))
-    ids = {p: row[0] for p, row in rows.items() if p in found}
+    ids: MutableMapping[str, int] = _Ids(rows, found)
     ids.update(index.insert_files(
         (path, name_key(path), found[path].is_note, excluded(path), found[path].mtime_ns,
          found[path].size) for path in d.added))
@@ -124,6 +125,8 @@ def _apply(
     # A few notes to read: look names up in the index as their links need them (it holds
     # exactly ``ids`` by now). Many: know every name at once (workers need that too).
     few = len(to_parse) < PARALLEL_MIN_FILES
+    if not few:
+        ids = dict(ids)  # every path is needed anyway, and workers are sent it
     resolver = Resolver(lookup=index.paths_named) if few else Resolver(ids)
     old_broken = _unresolved_of(index, [ids[p] for p in d.modified if found[p].is_note])
     index.clear_children([ids[p] for p in d.modified])
@@ -136,7 +139,10 @@ def _apply(
                          problems, vanished, progress)
     fresh = {ids[p] for p in to_parse}
     names = {name_key(p) for p in d.removed + d.added}
-    rebroken, fixed = _reresolve(index, resolver, ids, names, fresh)
+    # every note was just read, links resolved (a first build): nothing to resolve again
+    all_read = not rows or (len(to_parse) > len(rows) // 2
+                            and len(to_parse) >= sum(1 for p in ids if scan.is_note_path(p)))
+    rebroken, fixed = _reresolve(index, resolver, ids, set() if all_read else names, fresh)
     _forget_suggestions(index, d.removed + vanished, [p for p in d.added if p not in vanished])
     if vanished:  # deleted while we read: drop them, and redo every link to their names
         index.delete_files([ids.pop(p) for p in vanished])
@@ -220,15 +226,15 @@ def _unresolved_of(index: Index, fids: list[int]) -> dict[int, set[str]]:
 
 
 def _reresolve(
-    index: Index, resolver: Resolver, ids: dict[str, int], names: set[str], fresh: set[int]
+    index: Index, resolver: Resolver, ids: Mapping[str, int], names: set[str], fresh: set[int]
 ) -> tuple[list[LinkRef], list[LinkRef]]:
     """Resolve again the links, from notes not read in this refresh (``fresh`` ones were
     just resolved), whose target name matches a file that came or went."""
     updates: list[tuple[int | None, int]] = []
     broken: list[LinkRef] = []
     fixed: list[LinkRef] = []
-    if not names or len(fresh) >= sum(1 for p in ids if scan.is_note_path(p)):
-        return broken, fixed  # nothing else to look at (e.g. a first build)
+    if not names:
+        return broken, fixed
     keys = set(names) | {n[:-3] for n in names if n.endswith(".md")}
     for rowid, src, source, line, col, text, target, dst in index.links_by_name(keys):
         if src in fresh:
@@ -416,28 +422,33 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
     version = index.data_version()  # before looking: a commit after it makes the look old
     found, files, prefixes, written, problems = look()
     mark = None
-    if prefixes is None and not (filters_changed or reparse):
+    if prefixes is None and not reparse:
         mark = walk_mark(found)
-        if index.get_meta(WALK_MARK) == mark:  # the walk the index holds: nothing to do
+        if not filters_changed and index.get_meta(WALK_MARK) == mark:
+            return RefreshReport(_stats(start, problems, len(found)), full=True)  # as indexed
+    rows = d = None
+    if prefixes is None:
+        rows = index.file_rows()
+        d = diff(found, rows, reparse)
+        if d.empty and not filters_changed:
+            if mark is not None:  # remember it: the next look is just that comparison
+                index.set_meta_if_idle(WALK_MARK, mark, version)
             return RefreshReport(_stats(start, problems, len(found)), full=True)
-    rows = index.file_rows() if prefixes is None else None
-    if rows is not None and not filters_changed and diff(found, rows, reparse).empty:
-        if mark is not None:  # remember it: the next look is just that comparison
-            index.set_meta_if_idle(WALK_MARK, mark, version)
-        return RefreshReport(_stats(start, problems, len(found)), full=True)
     with index.write():
         if index.data_version() != version:
             # Another process committed since we looked: what it stored may be newer than
             # what we saw (a file it added after our walk would look removed to us). Look
             # again, now that no one else can write.
             found, files, prefixes, written, problems = look()
-            rows = None
+            rows = d = None
+            mark = walk_mark(found) if prefixes is None and not reparse else None
         if rows is None:
             rows = index.file_rows()
-        d = _scoped_diff(found, rows, files, prefixes, written, reparse)
+        if d is None:
+            d = _scoped_diff(found, rows, files, prefixes, written, reparse)
         if d.empty and not filters_changed:
-            if prefixes is None and not reparse:
-                index.set_meta(WALK_MARK, walk_mark(found))
+            if mark is not None:
+                index.set_meta(WALK_MARK, mark)
             return RefreshReport(_stats(start, problems, len(rows)), full=prefixes is None)
         everything = found
         if prefixes is not None:  # _apply only reads it: a view is enough (and 6x cheaper)
@@ -451,7 +462,9 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
         # the vault does not say what the rest holds.
         exact = prefixes is None and not vanished and not any(
             p.code == "unreadable" for p in found_problems)
-        index.set_meta(WALK_MARK, walk_mark(found) if exact else "")
+        if exact and mark is None:  # a first build, or one that read every note again
+            mark = walk_mark(found)
+        index.set_meta(WALK_MARK, mark if exact and mark is not None else "")
     stats = RefreshStats(
         added=len(d.added), modified=len(d.modified), removed=len(d.removed),
         unchanged=len(rows) - len(d.modified) - len(d.removed),
@@ -485,6 +498,42 @@ def walk_mark(found: Mapping[str, FileStat]) -> str:
     h.update(array("q", map(itemgetter(1), stats)).tobytes())  # FileStat: a named tuple
     h.update(array("q", map(itemgetter(2), stats)).tobytes())
     return h.hexdigest()
+
+
+class _Ids(MutableMapping[str, int]):
+    """Vault path -> file id: the index's rows for the files still found, and the ids
+    set since. A view, not a copy: a refresh that reads one note of a 100k-file vault
+    need not build a 100k-entry dict."""
+
+    def __init__(self, rows: dict[str, tuple[int, int, int]], found: Mapping[str, FileStat]
+                 ) -> None:
+        self.rows, self.found = rows, found
+        self.new: dict[str, int] = {}
+        self.gone: set[str] = set()
+
+    def __getitem__(self, path: str) -> int:
+        if path in self.new:
+            return self.new[path]
+        if path in self.gone or path not in self.found:
+            raise KeyError(path)
+        return self.rows[path][0]
+
+    def __setitem__(self, path: str, fid: int) -> None:
+        self.new[path] = fid
+        self.gone.discard(path)
+
+    def __delitem__(self, path: str) -> None:
+        self[path]  # KeyError if it is not here
+        self.new.pop(path, None)
+        self.gone.add(path)
+
+    def __iter__(self) -> Iterator[str]:
+        new, gone, found = self.new, self.gone, self.found
+        yield from (p for p in self.rows if p in found and p not in gone and p not in new)
+        yield from new
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class _Overlay(Mapping[str, FileStat]):
