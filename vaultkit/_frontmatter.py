@@ -15,7 +15,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-import frontmatter
 import yaml
 
 from . import _simple_yaml
@@ -65,7 +64,19 @@ class _Loader(_Base):  # type: ignore[misc]
         return super().construct_mapping(node, deep=deep)
 
 
-_HANDLER = frontmatter.default_handlers.YAMLHandler()
+_HANDLER: Any = None  # python-frontmatter's YAML handler, loaded when first needed
+
+
+def _yaml_load(raw: str) -> Any:
+    """python-frontmatter's YAML handler with our loader. Imported on first use: most
+    frontmatter takes the fast path, and a command that reads one note need not pay for
+    the import."""
+    global _HANDLER
+    if _HANDLER is None:
+        import frontmatter
+
+        _HANDLER = frontmatter.default_handlers.YAMLHandler()
+    return _HANDLER.load(raw, Loader=_Loader)
 
 
 def split(text: str) -> tuple[int, int] | None:
@@ -138,7 +149,7 @@ def _load(raw: str) -> tuple[Any, Problem | None]:
     if fast is not _simple_yaml.DECLINED:
         return fast, None
     try:
-        return _HANDLER.load(raw, Loader=_Loader), None
+        return _yaml_load(raw), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = (mark.line + 2) if mark is not None else 1
