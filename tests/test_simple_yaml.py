@@ -16,7 +16,7 @@ from vaultkit._simple_yaml import DECLINED
 
 def pyyaml(raw: str) -> Any:
     try:
-        return _frontmatter._HANDLER.load(raw, Loader=_frontmatter._Loader)
+        return _frontmatter._yaml_load(raw)
     except yaml.YAMLError:
         return "error"
 
@@ -143,3 +143,52 @@ def test_unusual_characters_are_exactly_the_declined_set() -> None:
     for cp in points:
         char = chr(cp)
         assert unusual("a" + char) == (declined.search(char) is not None), hex(cp)
+
+
+def test_the_first_characters_that_may_be_typed_are_pyyamls() -> None:
+    import yaml
+
+    from vaultkit._simple_yaml import TYPED_FIRST
+
+    resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
+    assert None not in resolvers  # no resolver for every first character
+    assert {k for k in resolvers if k} == set(TYPED_FIRST)
+
+
+def test_plain_frontmatter_is_read_without_importing_pyyaml() -> None:
+    """A command that reads one note with ordinary frontmatter does not pay ~25 ms for
+    importing yaml; a value PyYAML would type (a date) does need it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom vaultkit.parse import parse_note\n"
+            "n = parse_note('a.md', '---\\ntitle: Hello\\ntags: [a, b/c]\\naliases:\\n"
+            "  - Hi\\n---\\n#x [[y]]\\n')\n"
+            "assert n.frontmatter == {'title': 'Hello', 'tags': ['a', 'b/c'], 'aliases': ['Hi']}\n"
+            "print('yaml' in sys.modules, 'frontmatter' in sys.modules)\n"
+            "parse_note('b.md', '---\\ndate: 2024-01-05\\n---\\n')\n"
+            "print('yaml' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:2] == ["False False", "True"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="yYnNtTfFoO~ueslrSAELRU0.:-x ", min_size=0, max_size=6))
+def test_scalars_typed_without_pyyaml_are_typed_as_pyyaml_does(text: str) -> None:
+    """Strings told apart by their first character or word take no PyYAML; the answer is
+    still PyYAML's (its resolver and constructor, as before the shortcut)."""
+    from vaultkit._simple_yaml import _scalar, _typed
+
+    assert repr(_scalar(text)) == repr(_typed.__wrapped__(text))
+
+
+def test_every_bool_and_null_word_and_their_neighbours_are_typed_as_pyyaml_does() -> None:
+    from vaultkit._simple_yaml import TYPED_WORDS, _scalar, _typed
+
+    words = ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
+             "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL",
+             "y", "Y", "n", "N", "yEs", "nULL", "tRUE", "oN", "title", "tags", "on-call", "~x"]
+    assert set(words) >= TYPED_WORDS
+    for word in words + [w + "x" for w in words] + [w[:-1] for w in words]:
+        assert repr(_scalar(word)) == repr(_typed.__wrapped__(word)), word

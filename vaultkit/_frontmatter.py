@@ -15,8 +15,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from . import _simple_yaml
 from .model_parse import Link, Problem, Tag
 
@@ -43,27 +41,6 @@ def _flow_depth(raw: str) -> int:
             depth = max(depth - 1, 0)
     return deepest
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[misc]
-    """Safe loader that refuses duplicate mapping keys."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-
 _HANDLER: Any = None  # python-frontmatter's YAML handler, loaded when first needed
 
 
@@ -71,12 +48,40 @@ def _yaml_load(raw: str) -> Any:
     """python-frontmatter's YAML handler with our loader. Imported on first use: most
     frontmatter takes the fast path, and a command that reads one note need not pay for
     the import."""
-    global _HANDLER
+    global _HANDLER, _LOADER
     if _HANDLER is None:
         import frontmatter
 
         _HANDLER = frontmatter.default_handlers.YAMLHandler()
-    return _HANDLER.load(raw, Loader=_Loader)
+        _LOADER = _loader()
+    return _HANDLER.load(raw, Loader=_LOADER)
+
+
+_LOADER: Any = None
+
+
+def _loader() -> Any:
+    """PyYAML's C safe loader (the Python one without libyaml), refusing duplicate keys."""
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def split(text: str) -> tuple[int, int] | None:
@@ -148,6 +153,8 @@ def _load(raw: str) -> tuple[Any, Problem | None]:
     fast = _simple_yaml.load(raw)
     if fast is not _simple_yaml.DECLINED:
         return fast, None
+    import yaml  # here, not at the top: most frontmatter never needs PyYAML's parser
+
     try:
         return _yaml_load(raw), None
     except yaml.YAMLError as exc:

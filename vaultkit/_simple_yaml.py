@@ -18,8 +18,6 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 DECLINED: Any = object()  # a sentinel: "use PyYAML"
 
 _KEY = re.compile(r"(\w(?:[\w .-]{0,126}[\w.-])?):(?: +(.*))?\Z")
@@ -29,22 +27,33 @@ _ITEM = re.compile(r"( *)-(?: +(.*))?\Z")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 _NOT_IN_FLOW_ITEM = re.compile(r"[:#,\[\]{}]")
 _QUOTED = re.compile(r"\"([^\"\\]*)\"|'([^']*)'")
-# Anything PyYAML's reader refuses or reads as a line break, tabs, a byte-order mark: what
-# PyYAML's own NON_PRINTABLE finds (compiled when yaml is imported; a class this wide costs
-# ~6 ms to compile again, on every command that reads a note), and six characters more.
-_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+# Anything PyYAML's reader refuses or reads as a line break, tabs, a byte-order mark. In
+# ASCII text: anything but "\n" and printable characters. Else what PyYAML's own
+# NON_PRINTABLE finds (compiled when yaml is imported; a class this wide costs ~6 ms to
+# compile again), and six characters more.
+_ASCII_UNUSUAL = re.compile("[^\n\x20-\x7e]")
 _ALSO_UNUSUAL = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
 
 
 def unusual(raw: str) -> bool:
-    return _NON_PRINTABLE.search(raw) is not None or any(c in raw for c in _ALSO_UNUSUAL)
+    if raw.isascii():
+        return _ASCII_UNUSUAL.search(raw) is not None
+    import yaml
+
+    return (yaml.reader.Reader.NON_PRINTABLE.search(raw) is not None
+            or any(c in raw for c in _ALSO_UNUSUAL))
 
 
 _STR = "tag:yaml.org,2002:str"
 _TYPED = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
                     "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"})
-_RESOLVER = yaml.resolver.Resolver()
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+# The first characters of the plain scalars PyYAML's implicit resolvers may type (null,
+# bool, int, float, timestamp, merge, value, and "!&*" for its documentation-only "yaml"
+# tag); any other scalar is a string, known without importing yaml (~25 ms: a command that
+# reads one note spends that). A test checks this against yaml.resolver.Resolver.
+TYPED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=!&*")
+_RESOLVER: Any = None
+_CONSTRUCTOR: Any = None
 
 
 def load(raw: str) -> Any:
@@ -137,8 +146,29 @@ def _plain(text: str) -> bool:
     return first not in _INDICATORS
 
 
-@lru_cache(maxsize=4096)  # keys, tags and dates repeat from note to note
+# A scalar starting with a letter (or "~") is typed only when it is one of these words
+# (PyYAML's bool and null resolvers); "title", "tags" and "note" are strings.
+TYPED_WORDS = frozenset({
+    "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+    "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL"})
+_WORD_FIRST = frozenset("yYnNtTfFoO~")
+
+
 def _scalar(text: str) -> Any:
+    if text:
+        first = text[0]
+        if first not in TYPED_FIRST or (first in _WORD_FIRST and text not in TYPED_WORDS):
+            return text
+    return _typed(text)
+
+
+@lru_cache(maxsize=4096)  # keys, tags and dates repeat from note to note
+def _typed(text: str) -> Any:
+    global _RESOLVER, _CONSTRUCTOR
+    import yaml
+
+    if _RESOLVER is None:
+        _RESOLVER, _CONSTRUCTOR = yaml.resolver.Resolver(), yaml.constructor.SafeConstructor()
     tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
     if tag == _STR:
         return text
