@@ -17,7 +17,10 @@ from typing import Any
 
 from .errors import VaultkitError
 
-SCHEMA_VERSION = 4  # 3: links_src, links_dst cover (src, dst); 4: tags_name
+# 3: links_src, links_dst cover (src, dst); 4: tags_name; 5: meta "walk_mark" must match
+# the files table (refresh.walk_mark): a vaultkit before it would write the index without
+# keeping the mark, so each rebuilds the other's index
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 60_000
 DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)  # for modules without sqlite3
 # What opening an index can meet that is not damage to it: another process holding it
