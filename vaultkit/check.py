@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .model import FileProblem
+from .model_check import Diagnostic, Severity
 from .model_parse import Heading
-from .model_results import Diagnostic, Severity
 
 # code -> (default severity, what it means); the order is the order of the docs and SARIF
 CODES: dict[str, tuple[Severity, str]] = {

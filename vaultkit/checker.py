@@ -38,8 +38,8 @@ from .config import CONFIG_FILE, read_config
 from .errors import UsageError
 from .gitstage import StagedChanges, staged_changes
 from .model import FileProblem
+from .model_check import Diagnostic
 from .model_parse import Heading
-from .model_results import Diagnostic
 from .resolve import Resolver, folder_of, link_text_for
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,6 +30,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise UsageError(f"{path} is a folder")
     if not folder.is_dir():
         raise UsageError(f"folder not found: {folder}")
+    import tempfile  # here: every command loads this module, few write a file
+
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

@@ -32,7 +32,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .model_results import Hub, Island, PathStep, Related
+from .model_graph import Hub, Island, PathStep, Related
 
 if TYPE_CHECKING:
     import networkx as nx

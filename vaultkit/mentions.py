@@ -33,7 +33,7 @@ from typing import Any
 
 from ._frontmatter import split as split_frontmatter
 from ._mask import mask
-from .model_results import Mention, MentionCount
+from .model_graph import Mention, MentionCount
 
 _WORD = re.compile(r"\w")
 _URL_TAIL = re.compile(r"://?/?[^\s<>\"'()\[\]]*")  # starts with a literal: found fast

@@ -4,8 +4,9 @@ Every position is 1-based; ``column`` counts characters (not bytes) in the file 
 it is stored on disk, frontmatter lines included.
 
 The types every command needs (the walk, a refresh, its report) are defined here; the
-scanner's output types live in :mod:`vaultkit.model_parse` and the query answers in
-:mod:`vaultkit.model_results`, made only when a command needs them (building a frozen
+scanner's output types live in :mod:`vaultkit.model_parse`, the query answers in
+:mod:`vaultkit.model_results`, ``check``'s in :mod:`vaultkit.model_check` and the graph's in
+:mod:`vaultkit.model_graph`, made only when a command needs them (building a frozen
 dataclass costs about a millisecond of start-up). Every name stays importable from here.
 """
 
@@ -107,9 +108,11 @@ class RefreshReport:
 _ELSEWHERE = {
     **dict.fromkeys(("Link", "Tag", "Heading", "Block", "Problem", "Note", "LinkKind"),
                     "model_parse"),
-    **dict.fromkeys(("Backlink", "OutLink", "Unresolved", "TagCount", "NotePath", "Diagnostic",
-                     "Mention", "MentionCount", "Hub", "PathStep", "Related", "Island",
-                     "Severity"), "model_results"),
+    **dict.fromkeys(("Backlink", "OutLink", "Unresolved", "TagCount", "NotePath"),
+                    "model_results"),
+    **dict.fromkeys(("Diagnostic", "Severity"), "model_check"),
+    **dict.fromkeys(("Mention", "MentionCount", "Hub", "PathStep", "Related", "Island"),
+                    "model_graph"),
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .check import CODES, baseline_keys
-from .model_results import Diagnostic
+from .model_check import Diagnostic
 from .render import one_line
 
 FORMATS = ("text", "json", "github", "sarif")

@@ -27,20 +27,9 @@ from .resolve import Suggester, name_key
 if TYPE_CHECKING:  # graph and mentions load on first use: most commands need neither
     from .graph import Graph
     from .mentions import MentionSearch
-    from .model_results import (
-        Backlink,
-        Diagnostic,
-        Hub,
-        Island,
-        Mention,
-        MentionCount,
-        NotePath,
-        OutLink,
-        PathStep,
-        Related,
-        TagCount,
-        Unresolved,
-    )
+    from .model_check import Diagnostic
+    from .model_graph import Hub, Island, Mention, MentionCount, PathStep, Related
+    from .model_results import Backlink, NotePath, OutLink, TagCount, Unresolved
 
 INDEX_DIR = ".vaultkit"
 INDEX_FILE = "index.db"
