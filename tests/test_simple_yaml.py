@@ -157,7 +157,7 @@ def test_the_first_characters_that_may_be_typed_are_pyyamls() -> None:
 
 def test_plain_frontmatter_is_read_without_importing_pyyaml() -> None:
     """A command that reads one note with ordinary frontmatter does not pay ~25 ms for
-    importing yaml; a value PyYAML would type (a date) does need it."""
+    importing yaml, nor for a date or an integer; a float does need it."""
     import subprocess
     import sys
 
@@ -166,15 +166,19 @@ def test_plain_frontmatter_is_read_without_importing_pyyaml() -> None:
             "  - Hi\\n---\\n#x [[y]]\\n')\n"
             "assert n.frontmatter == {'title': 'Hello', 'tags': ['a', 'b/c'], 'aliases': ['Hi']}\n"
             "print('yaml' in sys.modules, 'frontmatter' in sys.modules)\n"
-            "parse_note('b.md', '---\\ndate: 2024-01-05\\n---\\n')\n"
+            "parse_note('b.md', '---\\ndate: 2024-01-05\\nn: 12\\n---\\n')\n"
+            "print('yaml' in sys.modules)\n"
+            "parse_note('c.md', '---\\nversion: 1.5\\n---\\n')\n"
             "print('yaml' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
-    assert out[:2] == ["False False", "True"]
+    assert out[:3] == ["False False", "False", "True"]  # dates and integers need no PyYAML
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet="yYnNtTfFoO~ueslrSAELRU0.:-x ", min_size=0, max_size=6))
+@given(st.one_of(st.text(alphabet="yYnNtTfFoO~ueslrSAELRU0.:-x ", min_size=0, max_size=6),
+                 st.text(alphabet="0123456789-_:.+", min_size=1, max_size=11),
+                 st.dates().map(str), st.integers(min_value=0).map(str)))
 def test_scalars_typed_without_pyyaml_are_typed_as_pyyaml_does(text: str) -> None:
     """Strings told apart by their first character or word take no PyYAML; the answer is
     still PyYAML's (its resolver and constructor, as before the shortcut)."""
@@ -188,7 +192,9 @@ def test_every_bool_and_null_word_and_their_neighbours_are_typed_as_pyyaml_does(
 
     words = ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
              "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL",
-             "y", "Y", "n", "N", "yEs", "nULL", "tRUE", "oN", "title", "tags", "on-call", "~x"]
+             "y", "Y", "n", "N", "yEs", "nULL", "tRUE", "oN", "title", "tags", "on-call", "~x",
+             "2024-01-05", "2024-02-30", "2024-1-05", "0", "7", "010", "0x1F", "1_000", "-3",
+             "+3", "123456789012345678901234", "2024-01-05T10:00:00"]
     assert set(words) >= TYPED_WORDS
     for word in words + [w + "x" for w in words] + [w[:-1] for w in words]:
         assert repr(_scalar(word)) == repr(_typed.__wrapped__(word)), word

@@ -154,11 +154,27 @@ TYPED_WORDS = frozenset({
 _WORD_FIRST = frozenset("yYnNtTfFoO~")
 
 
+# The two typed shapes most frontmatter holds, built as PyYAML's constructor builds them
+# (a date: datetime.date, or ValueError for a day that does not exist; a decimal integer
+# without sign, "_" or leading zero: int), so that they too need no PyYAML.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})\Z")
+
+
 def _scalar(text: str) -> Any:
     if text:
         first = text[0]
         if first not in TYPED_FIRST or (first in _WORD_FIRST and text not in TYPED_WORDS):
             return text
+        if _DECIMAL.match(text):
+            return int(text)
+        if _DATE.match(text):
+            import datetime
+
+            try:
+                return datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                return DECLINED  # PyYAML's answer is an error: let it give it
     return _typed(text)
 
 
