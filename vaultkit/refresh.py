@@ -79,13 +79,8 @@ def diff(found: Mapping[str, FileStat], rows: dict[str, tuple[int, int, int]], r
     removed = rows.keys() - found.keys()
     get = rows.get
     # FileStat is (path, mtime_ns, size, is_note); a row (id, mtime_ns, size)
-    if reparse:
-        modified = [p for p, st in found.items() if p in rows and st[3]]
-        modified += [p for p, st in found.items() if not st[3] and (r := get(p)) is not None
-                     and (r[1] != st[1] or r[2] != st[2])]
-    else:
-        modified = [p for p, st in found.items()
-                    if (r := get(p)) is not None and (r[1] != st[1] or r[2] != st[2])]
+    modified = [p for p, st in found.items() if (r := get(p)) is not None
+                and (r[1] != st[1] or r[2] != st[2] or (reparse and st[3]))]
     unchanged = len(found) - len(added) - len(modified)
     return Diff(sorted(added), sorted(modified), sorted(removed), unchanged)
 
@@ -360,13 +355,10 @@ def parse_one(ctx: Context, path: str) -> Parsed:
                     around, col, written)
             else:
                 around = ""
+            links.append((fid, line, col, written, target, subpath, display, int(embed), kind,
+                          key, around, name_key(target), None if dest is None else ids[dest]))
             if dest is None:
-                links.append((fid, line, col, written, target, subpath, display, int(embed),
-                              kind, key, around, name_key(target), None))
                 unresolved.append((line, col, written, target))
-            else:
-                links.append((fid, line, col, written, target, subpath, display, int(embed),
-                              kind, key, around, name_key(target), ids[dest]))
     problems.extend(FileProblem(path, p.code, p.message, p.line, p.column) for p in note.problems)
     return Parsed(
         path, True, links,
@@ -462,9 +454,8 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
         # the vault does not say what the rest holds.
         exact = prefixes is None and not vanished and not any(
             p.code == "unreadable" for p in found_problems)
-        if exact and mark is None:  # a first build, or one that read every note again
-            mark = walk_mark(found)
-        index.set_meta(WALK_MARK, mark if exact and mark is not None else "")
+        # (no mark yet after a first build, or one that read every note again)
+        index.set_meta(WALK_MARK, (mark or walk_mark(found)) if exact else "")
     stats = RefreshStats(
         added=len(d.added), modified=len(d.modified), removed=len(d.removed),
         unchanged=len(rows) - len(d.modified) - len(d.removed),
