@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import networkx as nx
@@ -293,18 +292,6 @@ def test_path_command_prints_the_chain_and_fails_without_one(cli: Cli, vault_pat
     result = cli("path", "Google", "Lonely", "--vault", str(vault_path), code=2)
     assert "no chain of links leads from Google.md to Lonely.md" in result.stderr
     assert result.stdout == ""
-
-
-def test_query_commands_do_not_import_networkx(vault_path: Path) -> None:
-    code = (
-        "import sys\nfrom vaultkit.cli import main\n"
-        f"sys.argv = ['vaultkit', 'backlinks', 'Home', '--json', '--vault', {str(vault_path)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('networkx' in sys.modules, file=sys.stderr)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stderr.strip().endswith("False")
 
 
 def test_graphviz_reads_the_dot_export() -> None:

@@ -15,7 +15,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .cli import JsonOpt, NoteArg, VaultOpt, app, open_vault, run
+from .cli import JsonOpt, NoteArg, VaultOpt, app, run
+from .commands import open_vault
 from .errors import UsageError
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="Show at most N (0: all).")]

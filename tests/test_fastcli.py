@@ -1,0 +1,130 @@
+"""The typer-free path of the ``vaultkit`` command gives what the typer app gives."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vaultkit import fastcli
+from vaultkit.cli import app
+
+from .conftest import VaultFactory
+
+FILES = {
+    "Home.md": "---\ntags: [proj]\naliases: [Start]\n---\n# Home\n"
+               "[[A]] [[Missing]] [[A#Sec]] ![[pic.png]] #topic/sub\n",
+    "A.md": "# Sec\nback to [[Home|home]] and [[Mising]]\n",
+    "sub/A.md": "same name, other folder\n",
+    "Lonely.md": "nothing here\n",
+    "Outbound.md": "an orphan, not isolated: [[Lonely]]\n",
+    "Bad.md": "---\nkey: [unclosed\n---\nbody #topic\n",
+    "pic.png": b"\x89PNG\r\n\x1a\n",
+}
+
+COMMAND_LINES = [
+    ["index"], ["index", "--json"], ["index", "--rebuild"],
+    ["backlinks", "Home"], ["backlinks", "--json", "Home"], ["backlinks", "Start", "--json"],
+    ["backlinks", "Nowhere"], ["backlinks", "A"],
+    ["links", "Home"], ["links", "Home", "--json"], ["links", "A.md", "--json"],
+    ["orphans"], ["orphans", "--json"], ["orphans", "--isolated"],
+    ["orphans", "--isolated", "--json"],
+    ["unresolved"], ["unresolved", "--json"],
+    ["tags"], ["tags", "--json"], ["tags", "topic"], ["tags", "#topic", "--json"],
+    ["tags", "-"],
+    ["stats"], ["stats", "--json"],
+    ["check"], ["check", "--json"], ["check", "-f", "github"], ["check", "--format=sarif"],
+    ["check", "A.md", "Home.md"], ["check", "Lonely.md", "--format", "json"],
+    ["check", "--format", "xml"], ["check", "--json", "--format", "text"],
+    ["check", "--write-baseline", "base.json", "--staged"],
+]
+
+
+def _run(runner: object, argv: list[str], capsys: pytest.CaptureFixture[str]
+         ) -> tuple[object, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        runner(argv)  # type: ignore[operator]
+    out, err = capsys.readouterr()
+    # the only thing allowed to differ: how long a refresh took
+    out, err = (re.sub(r'"seconds": [0-9.e-]+|in [0-9.]+s\b', "<time>", s) for s in (out, err))
+    return exit_info.value.code or 0, out, err
+
+
+def _typer(argv: list[str]) -> None:
+    app(args=argv, prog_name="vaultkit")
+
+
+@pytest.mark.parametrize("vault_opt", [["--vault", "{}"], ["-v", "{}"], ["--vault={}"]])
+def test_fast_path_answers_as_typer_does(make_vault: VaultFactory, vault_opt: list[str],
+                                         capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_vault(FILES)
+    monkeypatch.chdir(root)
+    vault = [part.format(root) for part in vault_opt]
+    _run(fastcli.main, ["index", *vault], capsys)
+    for argv in COMMAND_LINES:
+        argv = [*argv, *vault]
+        assert fastcli.parse(argv) is not None, argv
+        fast = _run(fastcli.main, argv, capsys)
+        assert fast == _run(_typer, argv, capsys), argv
+    assert fast[0] == 2 and "--write-baseline records the whole vault" in fast[2]
+
+
+def test_parse_reads_arguments_and_options() -> None:
+    assert fastcli.parse(["tags"]) == ("tags", {})
+    assert fastcli.parse(["tags", "x", "--json"]) == ("tags", {"tag": "x", "json": True})
+    assert fastcli.parse(["check", "a.md", "--staged", "b.md", "-f", "json"]) == (
+        "check", {"files": ["a.md", "b.md"], "staged": True, "fmt": "json"})
+    assert fastcli.parse(["check"]) == ("check", {"files": None})
+    assert fastcli.parse(["backlinks", "-", "--vault=", "--json", "--json"]) == (
+        "backlinks", {"note": "-", "vault": "", "json": True})
+    assert fastcli.parse(["index", "-v", "a b", "--rebuild"]) == (
+        "index", {"vault": "a b", "rebuild": True})
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["-h"], ["--help"], ["backlinks"], ["backlinks", "-h"], ["backlinks", "a", "b"],
+    ["backlinks", "a", "--vault"], ["backlinks", "a", "--vault", "-x"],
+    ["backlinks", "a", "-vX"], ["backlinks", "a", "-v=X"], ["backlinks", "a", "--jsn"],
+    ["backlinks", "--", "-a"], ["orphans", "x"], ["tags", "a", "b"], ["index", "--json=1"],
+    ["index", "--vault", "a", "--vault", "b"], ["watch"], ["graph"], ["hubs", "--json"],
+    ["Backlinks", "a"],
+])
+def test_other_command_lines_go_to_typer(argv: list[str]) -> None:
+    assert fastcli.parse(argv) is None
+
+
+def test_typer_answers_what_the_fast_path_does_not_read(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(fastcli.main, ["backlinks"], capsys)
+    assert code == 2 and "Missing argument" in err
+    code, out, _ = _run(fastcli.main, ["-h"], capsys)
+    assert code == 0 and "backlinks" in out and "islands" in out
+    code, _, err = _run(fastcli.main, ["orphans", "--isolate"], capsys)
+    assert code == 2 and "No such option" in err
+
+
+def test_a_query_loads_neither_typer_nor_rich_nor_networkx(make_vault: VaultFactory) -> None:
+    root = make_vault(FILES)
+    code = (
+        "import sys\nfrom vaultkit.fastcli import main\n"
+        f"sys.argv = ['vaultkit', 'backlinks', 'Home', '--json', '--vault', {str(root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print(sorted(m for m in ('typer', 'rich', 'networkx', 'watchdog', 'click')"
+        " if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stderr.strip().endswith("[]"), result.stderr
+    assert '"source": "A.md"' in result.stdout
+
+
+def test_python_m_vaultkit_runs_the_fast_path(make_vault: VaultFactory) -> None:
+    root = make_vault(FILES)
+    result = subprocess.run([sys.executable, "-m", "vaultkit", "orphans", "--json", "--vault",
+                             str(root)], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parent.parent)
+    assert '"path": "Outbound.md"' in result.stdout
