@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit import fastcli
+from vaultkit import Vault, fastcli
 from vaultkit.cli import app
 
 from .conftest import VaultFactory
@@ -128,3 +128,20 @@ def test_python_m_vaultkit_runs_the_fast_path(make_vault: VaultFactory) -> None:
                              str(root)], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).parent.parent)
     assert '"path": "Outbound.md"' in result.stdout
+
+
+def test_a_query_does_not_load_dataclasses(make_vault: VaultFactory) -> None:
+    """Start-up: the query answers and refresh records are named tuples."""
+    root = make_vault({"a.md": "[[b]]", "b.md": "no frontmatter, no dataclass"})
+    with Vault.open(root):
+        pass  # indexed: the query below parses nothing
+    code = (
+        "import sys\nfrom vaultkit.fastcli import main\n"
+        f"sys.argv = ['vaultkit', 'backlinks', 'b', '--json', '--vault', {str(root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('dataclasses' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stderr.strip().endswith("False"), result.stderr
+    assert '"source": "a.md"' in result.stdout

@@ -11,9 +11,8 @@ An unknown table or key, a wrong value or invalid TOML is a usage error naming t
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import UsageError
 
@@ -22,8 +21,7 @@ TABLES = ("check", "scan")
 SCAN_KEYS = ("follow_symlinks",)
 
 
-@dataclass(frozen=True, slots=True)
-class ScanConfig:
+class ScanConfig(NamedTuple):
     follow_symlinks: bool = False
 
 

@@ -11,7 +11,6 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,16 +93,18 @@ CHILD_TABLES = (
 )
 
 
-@dataclass(slots=True)
 class Rows:
     """Rows waiting to be written, gathered over many notes: one executemany a table."""
 
-    links: list[tuple[Any, ...]] = field(default_factory=list)
-    tags: list[tuple[Any, ...]] = field(default_factory=list)
-    headings: list[tuple[Any, ...]] = field(default_factory=list)
-    blocks: list[tuple[Any, ...]] = field(default_factory=list)
-    aliases: list[tuple[Any, ...]] = field(default_factory=list)
-    problems: list[tuple[Any, ...]] = field(default_factory=list)
+    __slots__ = ("aliases", "blocks", "headings", "links", "problems", "tags")
+
+    def __init__(self) -> None:
+        self.links: list[tuple[Any, ...]] = []
+        self.tags: list[tuple[Any, ...]] = []
+        self.headings: list[tuple[Any, ...]] = []
+        self.blocks: list[tuple[Any, ...]] = []
+        self.aliases: list[tuple[Any, ...]] = []
+        self.problems: list[tuple[Any, ...]] = []
 
     def __len__(self) -> int:
         return len(self.links) + len(self.tags) + len(self.headings)

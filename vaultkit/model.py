@@ -6,19 +6,22 @@ it is stored on disk, frontmatter lines included.
 The types every command needs (the walk, a refresh, its report) are defined here; the
 scanner's output types live in :mod:`vaultkit.model_parse`, the query answers in
 :mod:`vaultkit.model_results`, ``check``'s in :mod:`vaultkit.model_check` and the graph's in
-:mod:`vaultkit.model_graph`, made only when a command needs them (building a frozen
-dataclass costs about a millisecond of start-up). Every name stays importable from here.
+:mod:`vaultkit.model_graph`, made only when a command needs them. Every name stays importable
+from here.
+
+The types here and the query answers are named tuples: immutable, compared and hashed by
+value, read by field name (``_asdict()`` gives a dict). A named tuple class costs ~0.1 ms
+to make, a frozen dataclass ~0.7 ms plus ~5 ms to load :mod:`dataclasses` once, and a
+query's whole run is ~60 ms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 
 class FileStat(NamedTuple):
-    """A vault file as found on disk by the walk. A named tuple, not a dataclass like
-    the others: the walk of a 100k-file vault makes 100k of them, 3x faster so."""
+    """A vault file as found on disk by the walk (100k of them for a 100k-file vault)."""
 
     path: str
     mtime_ns: int
@@ -26,8 +29,7 @@ class FileStat(NamedTuple):
     is_note: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshStats:
+class RefreshStats(NamedTuple):
     """What a refresh did; counts are files."""
 
     added: int = 0
@@ -45,8 +47,7 @@ class RefreshStats:
         return bool(self.added or self.modified or self.removed)
 
 
-@dataclass(frozen=True, slots=True)
-class FileProblem:
+class FileProblem(NamedTuple):
     """A problem in a vault file: bad frontmatter, unreadable, not UTF-8, binary, ..."""
 
     path: str
@@ -56,8 +57,7 @@ class FileProblem:
     column: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class LinkRef:
+class LinkRef(NamedTuple):
     """A link identified by where it is written."""
 
     source: str
@@ -68,8 +68,7 @@ class LinkRef:
     resolved: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Stats:
+class Stats(NamedTuple):
     notes: int
     attachments: int
     links: int
@@ -81,8 +80,7 @@ class Stats:
     problems: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PathBatch:
+class PathBatch(NamedTuple):
     """Vault paths that file-system events named since the last refresh (``watch``)."""
 
     files: frozenset[str] = frozenset()
@@ -91,8 +89,7 @@ class PathBatch:
     full: bool = False  # events were lost or not understood: walk the whole vault
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshReport:
+class RefreshReport(NamedTuple):
     """A refresh with the paths it changed and the totals after it (what ``watch`` shows)."""
 
     stats: RefreshStats

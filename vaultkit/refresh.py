@@ -16,9 +16,8 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from . import scan
 from ._version import PARSER_VERSION
@@ -33,8 +32,7 @@ CHUNK = 64
 FLUSH_ROWS = 5000  # rows gathered before they are written
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(NamedTuple):
     """What a worker sends back for one note: its rows for the index, each starting with
     the note's file id, links already resolved. Plain tuples: cheap to pickle."""
 
@@ -50,8 +48,7 @@ class Parsed:
     #                                               that resolve to nothing
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What parsing needs besides the text: where the vault is, the id of every file,
     and the resolver over them. Worker processes get it once, when they start."""
 
@@ -61,8 +58,7 @@ class Context:
     shards: Path | None = None  # workers write their rows there (Index.shard_folder)
 
 
-@dataclass(slots=True)
-class Diff:
+class Diff(NamedTuple):
     added: list[str]
     modified: list[str]
     removed: list[str]

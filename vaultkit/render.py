@@ -9,21 +9,31 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from .model import FileProblem, LinkRef, RefreshReport, RefreshStats, Stats
 
 
 def to_jsonable(item: Any) -> Any:
-    """A model object as a dict of its fields (fast: no deep copy; nested model objects
-    are converted by :func:`emit_json`'s default hook)."""
-    if is_dataclass(item) and not isinstance(item, type):
+    """A model object as a dict of its fields: a named tuple (the query answers) or a
+    dataclass (``check``'s and the graph's). Not deep: nested dataclasses are converted by
+    :func:`emit_json`'s default hook, and no answer nests a named tuple (JSON would see a
+    list)."""
+    names = getattr(item, "_fields", None)
+    if names is not None and isinstance(item, tuple):
+        return dict(zip(names, item, strict=True))
+    if _is_dataclass(item):
         names = _FIELDS.get(type(item))
         if names is None:
+            from dataclasses import fields  # loaded already: item is a dataclass
+
             names = _FIELDS[type(item)] = tuple(f.name for f in fields(item))
         return {name: getattr(item, name) for name in names}
     return item
+
+
+def _is_dataclass(item: Any) -> bool:
+    return hasattr(type(item), "__dataclass_fields__") and not isinstance(item, type)
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -39,7 +49,7 @@ def emit_json(data: Any) -> None:
 
 
 def _default(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
+    if _is_dataclass(value):
         return to_jsonable(value)
     return str(value)
 
@@ -53,7 +63,7 @@ def refresh_json(stats: RefreshStats) -> dict[str, Any]:
 
 
 def stats_json(stats: Stats) -> dict[str, Any]:
-    data = asdict(stats)
+    data = stats._asdict()
     data["most_linked"] = [{"path": p, "count": n} for p, n in stats.most_linked]
     return data
 

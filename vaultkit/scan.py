@@ -21,8 +21,8 @@ import re
 import stat as stat_mod
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .model import FileStat
 
@@ -49,8 +49,7 @@ def is_temp_name(name: str) -> bool:
             or (len(name) > 2 and name[0] == "#" and name[-1] == "#"))
 
 
-@dataclass(frozen=True, slots=True)
-class WalkWarning:
+class WalkWarning(NamedTuple):
     path: str
     message: str
     code: str = "unreadable"  # or "bad-symlink", "bad-name"
@@ -249,8 +248,7 @@ def _exact_name(full: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class ReadResult:
+class ReadResult(NamedTuple):
     text: str | None  # None when the file could not be used as text
     problem: str | None = None  # code of the problem, e.g. "bad-encoding"
     message: str = ""

@@ -151,7 +151,7 @@ class Vault:
             self._reset_index(exc)
             stats = refresh(self.root, self.index, progress, self.follow_symlinks)
         if self.index.created:
-            stats = _replace_rebuilt(stats)
+            stats = stats._replace(rebuilt=True)
             self.index.created = False
         return stats
 
@@ -173,8 +173,6 @@ class Vault:
                         progress: Progress | None = None) -> RefreshReport:
         """Refresh only the files and folders ``batch`` names (None: the whole vault), and
         say which paths changed and the totals after it; ``watch`` runs it per burst."""
-        from dataclasses import replace
-
         try:
             report = refresh_paths(self.root, self.index, batch, progress, self.follow_symlinks)
         except DB_ERRORS as exc:
@@ -184,11 +182,11 @@ class Vault:
             report = refresh_paths(self.root, self.index, None, progress, self.follow_symlinks)
         stats = report.stats
         if self.index.created:
-            stats = _replace_rebuilt(stats)
+            stats = stats._replace(rebuilt=True)
             self.index.created = False
         c = q.counts(self.index)
-        return replace(report, stats=stats, notes=c["notes"], links=c["links"],
-                       unresolved=c["links"] - c["resolved"])
+        return report._replace(stats=stats, notes=c["notes"], links=c["links"],
+                               unresolved=c["links"] - c["resolved"])
 
     def reopen(self) -> None:
         """Open the index again: its file was removed or replaced on disk."""
@@ -417,9 +415,3 @@ def _link_text(path: str, counts: dict[str, int]) -> str:
 def _most_common(variants: Counter[str]) -> str:
     """The casing used most often; ties go to the first in sorted order."""
     return min(variants.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-
-
-def _replace_rebuilt(stats: RefreshStats) -> RefreshStats:
-    from dataclasses import replace
-
-    return replace(stats, rebuilt=True)
