@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -164,6 +163,8 @@ class Vault:
 
     def rebuild(self, progress: Progress | None = None) -> RefreshStats:
         """Forget the index and read every file again."""
+        import shutil  # here: loads bz2 and lzma, and few commands rebuild
+
         self.index.close()
         shutil.rmtree(self.index_path.parent, ignore_errors=True)
         self.index = Index(self.index_path)
