@@ -113,8 +113,13 @@ def test_changing_ignore_filters_updates_exclusion(make_vault: VaultFactory) -> 
     with Vault.open(root) as v:
         assert {t.tag for t in v.tags()} == {"old", "live"}
         (root / ".obsidian" / "app.json").write_text('{"userIgnoreFilters": ["/^arch/"]}')
+        (root / "Archive" / "new.md").write_text("#newer\n")  # added in the same refresh
         v.refresh()
         assert {t.tag for t in v.tags()} == {"live"}
+        (root / ".obsidian" / "app.json").write_text('{"userIgnoreFilters": []}')
+        (root / "C.md").write_text("#c\n")
+        v.refresh()
+        assert {t.tag for t in v.tags()} == {"old", "newer", "live", "c"}
 
 
 def test_corrupt_index_is_rebuilt(make_vault: VaultFactory) -> None:

@@ -110,8 +110,9 @@ def _apply(
          found[path].size) for path in d.added))
     for path in d.modified:
         index.update_file_stat(ids[path], found[path].mtime_ns, found[path].size)
-    if filters_changed:
-        index.set_excluded((int(excluded(p)), i) for p, i in ids.items())
+    if filters_changed:  # files just added were given the new flag above
+        added = set(d.added)
+        index.set_excluded((int(excluded(p)), i) for p, i in ids.items() if p not in added)
     to_parse = [p for p in d.added + d.modified if found[p].is_note]
     # A few notes to read: look names up in the index as their links need them (it holds
     # exactly ``ids`` by now). Many: know every name at once (workers need that too).
