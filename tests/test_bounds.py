@@ -171,3 +171,18 @@ def test_read_note_never_blocks_or_follows_into_devices(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert scan.read_note(fifo).problem == "vanished"  # not a regular file: not read
     assert scan.read_note(tmp_path).problem == "vanished"  # a folder
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+def test_the_walk_closes_every_folder_it_opens(bounded: tuple[Path, Path]) -> None:
+    root, _ = bounded
+    for i in range(30):
+        (root / f"f{i}" / "g").mkdir(parents=True)
+        (root / f"f{i}" / "g" / "n.md").write_text("x")
+    before = len(os.listdir("/proc/self/fd"))
+    found = scan.walk(root, warn=lambda w: None, follow_symlinks=True)
+    assert "f29/g/n.md" in found and "Target.md" in found
+    walker = scan._Walker(root, None, False).files(str(root), "")
+    next(walker)  # stopped inside a folder: closing the walk closes it
+    walker.close()
+    assert len(os.listdir("/proc/self/fd")) == before

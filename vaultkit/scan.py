@@ -14,6 +14,7 @@ See docs/reliability.md.
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import operator
 import os
@@ -66,8 +67,14 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
     path lies outside the vault (``[scan] follow_symlinks`` in ``.vaultkit.toml``); a
     folder already being walked is never entered again, so links cannot loop."""
     make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
-    return {rel: make(FileStat, (rel, st.st_mtime_ns, st.st_size, note))
-            for rel, st, note in _Walker(root, warn, follow_symlinks).files(str(root), "")}
+    collect = gc.isenabled()
+    gc.disable()  # 100k tuples and no cycle: the collector would only walk them, again
+    try:
+        return {rel: make(FileStat, (rel, st.st_mtime_ns, st.st_size, note))
+                for rel, st, note in _Walker(root, warn, follow_symlinks).files(str(root), "")}
+    finally:
+        if collect:
+            gc.enable()
 
 
 def printable(path: str) -> str:
@@ -80,6 +87,8 @@ def printable(path: str) -> str:
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NAME = operator.attrgetter("name")
+_SCANDIR_FD = os.scandir in os.supports_fd  # POSIX
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class _Walker:
@@ -108,67 +117,81 @@ class _Walker:
         while stack:
             folder, pre = stack.pop()
             subfolders: list[tuple[str, str]] = []
-            for entry in self._entries(folder, pre):
-                name = entry.name
-                rel = pre + name
-                try:
-                    if entry.is_file(follow_symlinks=False):  # the common case, in short
-                        note = name[-3:].lower() == ".md"  # is_note_path, inlined
-                        # a note can only be an editor's file as Office's "~$x.md"
-                        if (not note or name[:2] == "~$") and is_temp_name(name):
+            fd, entries = self._entries(folder, pre)
+            try:
+                for entry in entries:
+                    name = entry.name
+                    rel = pre + name
+                    try:
+                        if entry.is_file(follow_symlinks=False):  # the common case, in short
+                            note = name[-3:].lower() == ".md"  # is_note_path, inlined
+                            # a note can only be an editor's file as Office's "~$x.md"
+                            if (not note or name[:2] == "~$") and is_temp_name(name):
+                                continue
+                            yield rel, entry.stat(follow_symlinks=False), note
                             continue
-                        yield rel, entry.stat(follow_symlinks=False), note
+                        found = self._classify(entry, f"{folder}{os.sep}{name}", rel)
+                    except FileNotFoundError:
+                        continue  # vanished while walking: simply not there
+                    except OSError as exc:  # a path longer than PATH_MAX, ...
+                        self._warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
                         continue
-                    found = self._classify(entry, rel)
-                except FileNotFoundError:
-                    continue  # vanished while walking: simply not there
-                except OSError as exc:  # a path longer than PATH_MAX, ...
-                    self._warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
-                    continue
-                if found is None:
-                    continue
-                if stat_mod.S_ISDIR(found.st_mode):
-                    if self._enter(found, rel):
-                        subfolders.append((entry.path, rel + "/"))
-                elif stat_mod.S_ISREG(found.st_mode):
-                    if not is_temp_name(name):
-                        yield rel, found, is_note_path(name)
-                elif is_note_path(rel):
-                    self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
+                    if found is None:
+                        continue
+                    if stat_mod.S_ISDIR(found.st_mode):
+                        if self._enter(found, rel):
+                            subfolders.append((f"{folder}{os.sep}{name}", rel + "/"))
+                    elif stat_mod.S_ISREG(found.st_mode):
+                        if not is_temp_name(name):
+                            yield rel, found, is_note_path(name)
+                    elif is_note_path(rel):
+                        self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
+            finally:
+                if fd is not None:
+                    os.close(fd)
             stack.extend(reversed(subfolders))
 
-    def _entries(self, folder: str, pre: str) -> list[os.DirEntry[str]]:
+    def _entries(self, folder: str, pre: str) -> tuple[int | None, list[os.DirEntry[str]]]:
+        """A folder's visible entries in name order, and the open folder they are read
+        through (POSIX), which the caller closes: the entries' stat() is then a lookup of
+        one name in it (fstatat), ~10% faster than of a whole path."""
+        fd = None
         try:
-            with os.scandir(folder) as it:
+            if _SCANDIR_FD:
+                fd = os.open(folder, _DIR_FLAGS)
+            with os.scandir(folder if fd is None else fd) as it:
                 entries = sorted(it, key=_NAME)
-        except FileNotFoundError:
-            return []  # deleted while walking: simply not there
         except OSError as exc:
-            self._warn(pre.rstrip("/") or ".", f"cannot list folder: {exc.strerror or exc}")
-            return []
+            if fd is not None:
+                os.close(fd)
+            if not isinstance(exc, FileNotFoundError):  # deleted while walking: not there
+                self._warn(pre.rstrip("/") or ".", f"cannot list folder: {exc.strerror or exc}")
+            return None, []
         out = [e for e in entries if e.name[0] != "."]
         if _SURROGATE.search("".join(e.name for e in out)):  # rare: look again, one by one
             for entry in [e for e in out if _SURROGATE.search(e.name)]:
                 self._warn(pre + entry.name, "file name is not valid UTF-8; skipped", "bad-name")
                 out.remove(entry)
-        return out
+        return fd, out
 
-    def _classify(self, entry: os.DirEntry[str], rel: str) -> os.stat_result | None:
-        """The stat of what ``entry`` stands for, or None when the walk does not use it."""
+    def _classify(self, entry: os.DirEntry[str], path: str, rel: str
+                  ) -> os.stat_result | None:
+        """The stat of what ``entry`` (at ``path``) stands for, or None when the walk does
+        not use it."""
         if not entry.is_symlink():
             return entry.stat(follow_symlinks=False)
         try:
-            st = os.stat(entry.path)
+            st = os.stat(path)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 self._warn(rel, "symbolic link loop; skipped", "bad-symlink")
-            elif exc.errno == errno.ENOENT and os.path.lexists(entry.path):
-                self._warn(rel, f"broken symbolic link to {printable(os.readlink(entry.path))}",
+            elif exc.errno == errno.ENOENT and os.path.lexists(path):
+                self._warn(rel, f"broken symbolic link to {printable(os.readlink(path))}",
                            "bad-symlink")
             elif exc.errno != errno.ENOENT:
                 self._warn(rel, f"cannot follow symbolic link: {exc.strerror or exc}")
             return None
-        target = os.path.realpath(entry.path)
+        target = os.path.realpath(path)
         inside = target == self.real_root or target.startswith(self.real_root + os.sep)
         folder = stat_mod.S_ISDIR(st.st_mode)
         if inside:  # Obsidian ignores symlinked folders into the same vault
