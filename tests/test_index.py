@@ -275,16 +275,18 @@ def test_an_index_held_by_another_process_is_not_taken_for_damage(
     assert Vault.open(root).index.scalar("SELECT count(*) FROM files") == 2
 
 
-def test_an_index_of_the_version_before_the_walk_mark_is_rebuilt(
-        make_vault: VaultFactory) -> None:
-    """Schema 4 indexes were written without keeping the walk mark: one written by an
-    older vaultkit after this one could hold a stale mark, so it is not trusted."""
+@pytest.mark.parametrize("version", [4, 5])
+def test_an_index_of_a_version_before_the_marks_is_rebuilt(
+        make_vault: VaultFactory, version: int) -> None:
+    """Schema 4 indexes were written without keeping the walk mark, schema 5 without the
+    folder marks: one written by an older vaultkit after this one could hold stale marks,
+    so it is not trusted."""
     root = make_vault({"a.md": "[[b]]\n"})
     Vault.open(root).close()
     con = sqlite3.connect(root / ".vaultkit" / "index.db")
-    con.execute("PRAGMA user_version = 4")
+    con.execute(f"PRAGMA user_version = {version}")
     con.commit()
     con.close()
     with Vault.open(root) as v:
-        assert "schema 4" in v.notices[0]
-        assert v.index.get_meta("walk_mark")
+        assert f"schema {version}" in v.notices[0]
+        assert v.index.get_meta("walk_mark") and v.index.get_meta("folder_marks")

@@ -231,3 +231,57 @@ def test_a_query_that_cannot_store_the_mark_still_answers(
     assert refresh(root, index).changed == 0  # no change; the mark just is not kept
     monkeypatch.undo()
     assert index.get_meta("walk_mark") == ""
+
+
+def test_a_full_refresh_reads_only_the_rows_of_folders_that_changed(
+        index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder marks: each step below ends where a rebuild would, without reading the
+    whole files table (links from a changed folder to files elsewhere still resolve)."""
+    root = root_of(index)
+    for name in ("a b", "a0", "a-", "é"):  # sort next to "a/" in a range of paths
+        (root / name).mkdir()
+        (root / name / "x.md").write_text(f"[[B]] in {name}\n")
+    (root / "a").mkdir()
+    (root / "a" / "y.md").write_text("[[dir/c]]\n")
+    (root / "a" / "deep").mkdir()
+    (root / "a" / "deep" / "z.md").write_text("[[x]]\n")
+    assert refresh(root, index).added == 6  # the marks were stored with the first build
+    assert same_as_rebuild(index, tmp_path)
+    read: list[list[str]] = []
+    real = index.file_rows_in
+
+    def rows_in(folders: list[str]) -> dict[str, tuple[int, int, int]]:
+        read.append(list(folders))
+        return real(folders)
+
+    def fail() -> None:
+        raise AssertionError("the files table was read")
+
+    monkeypatch.setattr(index, "file_rows", fail)  # this index only: not the rebuilds'
+    monkeypatch.setattr(index, "file_rows_in", rows_in)
+    steps = [
+        lambda: (root / "a" / "y.md").write_text("[[B]] [[é/x]] [[Gemini]]\n"),  # edit
+        lambda: (root / "dir" / "sub" / "new.md").write_text("[[a/y]]\n"),  # add
+        lambda: (root / "a0" / "x.md").unlink(),  # remove the only file of a folder
+        lambda: (root / "é" / "x.md").rename(root / "dir" / "x.md"),  # move
+        lambda: (root / "Gemini.md").write_text("now [[Gemini]] resolves\n"),  # at the top
+        lambda: shutil.rmtree(root / "a"),  # a folder with a subfolder
+    ]
+    for step in steps:
+        step()
+        stats = refresh(root, index)
+        assert stats.changed, step
+        assert same_as_rebuild(index, tmp_path), step
+    assert read == [["a/"], ["dir/sub/"], ["a0/"], ["dir/", "é/"], [""], ["a/", "a/deep/"]]
+    assert index.scalar("SELECT count(*) FROM files") == stats.unchanged
+
+
+def test_without_folder_marks_every_row_is_compared(index: Index, tmp_path: Path) -> None:
+    root = root_of(index)
+    index.set_metas({"walk_mark": "", "folder_marks": ""})  # as a targeted refresh leaves it
+    (root / "dir" / "c.md").write_text("[[B]]\n")
+    assert refresh(root, index).modified == 1
+    assert same_as_rebuild(index, tmp_path)
+    assert index.get_meta("folder_marks")
+    refresh_paths(root, index, batch(("B.md",), written=("B.md",)))
+    assert index.get_meta("folder_marks") == "" and index.get_meta("walk_mark") == ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,8 @@ from .errors import VaultkitError
 
 # 3: links_src, links_dst cover (src, dst); 4: tags_name; 5: meta "walk_mark" must match
 # the files table (refresh.walk_mark): a vaultkit before it would write the index without
-# keeping the mark, so each rebuilds the other's index
-SCHEMA_VERSION = 5
+# keeping the mark, so each rebuilds the other's index; 6: so must meta "folder_marks"
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
 DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)  # for modules without sqlite3
 # What opening an index can meet that is not damage to it: another process holding it
@@ -289,9 +289,13 @@ class Index:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def set_meta_if_idle(self, key: str, value: str, version: int) -> bool:
-        """Store ``key`` if no other connection has committed since ``data_version()`` was
-        ``version`` and the index can be written right now; never waits for a lock (a
+    def set_metas(self, pairs: Mapping[str, str]) -> None:
+        for key, value in pairs.items():
+            self.set_meta(key, value)
+
+    def set_meta_if_idle(self, pairs: Mapping[str, str], version: int) -> bool:
+        """Store ``pairs`` if no other connection has committed since ``data_version()``
+        was ``version`` and the index can be written right now; never waits for a lock (a
         query uses this to remember something, which is not worth waiting for)."""
         self.db.execute("PRAGMA busy_timeout = 0")
         try:
@@ -303,7 +307,7 @@ class Index:
         try:
             stored = self.data_version() == version
             if stored:
-                self.set_meta(key, value)
+                self.set_metas(pairs)
             self.db.execute("COMMIT")
         except sqlite3.OperationalError:  # read-only, full disk: then it is not stored
             with suppress(sqlite3.Error):
@@ -351,6 +355,28 @@ class Index:
                 "SELECT id, path, mtime_ns, size FROM files"
             )
         }
+
+    def file_row(self, path: str) -> tuple[int, int, int] | None:
+        """(id, mtime_ns, size) of one indexed file."""
+        row = self.db.execute("SELECT id, mtime_ns, size FROM files WHERE path = ?",
+                              (path,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def file_rows_in(self, folders: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+        """:meth:`file_rows` of the files directly in ``folders`` (``"a/b/"``; ``""``:
+        the vault's top), not in their subfolders."""
+        out: dict[str, tuple[int, int, int]] = {}
+        for folder in folders:
+            if folder:  # the paths from "a/b/" up to "a/b0" ("0" follows "/"), no "/" after
+                cursor = self.db.execute(
+                    "SELECT id, path, mtime_ns, size FROM files WHERE path > ? AND path < ?"
+                    " AND instr(substr(path, ?), '/') = 0",
+                    (folder, folder[:-1] + "0", len(folder) + 1))
+            else:
+                cursor = self.db.execute(
+                    "SELECT id, path, mtime_ns, size FROM files WHERE instr(path, '/') = 0")
+            out.update((path, (fid, mtime, size)) for fid, path, mtime, size in cursor)
+        return out
 
     def data_version(self) -> int:
         """Changes when another connection commits to the index (SQLite's data_version)."""

@@ -15,7 +15,10 @@ import os
 import sys
 import time
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -24,6 +27,11 @@ from ._version import PARSER_VERSION
 from .index import Index, Rows, Shard
 from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
 from .resolve import Resolver, name_key
+
+try:
+    from _blake2 import blake2b  # hashlib's, without loading OpenSSL (~10 ms)
+except ImportError:  # pragma: no cover - CPython always has it
+    from hashlib import blake2b
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
@@ -69,7 +77,7 @@ class Diff(NamedTuple):
         return not (self.added or self.modified or self.removed)
 
 
-def diff(found: Mapping[str, FileStat], rows: dict[str, tuple[int, int, int]], reparse: bool
+def diff(found: Mapping[str, FileStat], rows: Mapping[str, tuple[int, int, int]], reparse: bool
          ) -> Diff:
     added = found.keys() - rows.keys()
     removed = rows.keys() - found.keys()
@@ -97,7 +105,7 @@ def _walk(root: Path, follow_symlinks: bool) -> tuple[dict[str, FileStat], list[
 def _apply(
     root: Path, index: Index, found: dict[str, FileStat], d: Diff, filters: str,
     filters_changed: bool, progress: Progress | None,
-    rows: dict[str, tuple[int, int, int]] | None = None,  # index.file_rows(), if just read
+    rows: Mapping[str, tuple[int, int, int]] | None = None,  # the files table, if just read
 ) -> tuple[tuple[LinkRef, ...], tuple[LinkRef, ...], tuple[FileProblem, ...], set[str]]:
     """Write what changed; returns the links broken and fixed, the problems found, and the
     notes that vanished while they were being read (not indexed after all)."""
@@ -410,18 +418,18 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
 
     version = index.data_version()  # before looking: a commit after it makes the look old
     found, files, prefixes, written, problems = look()
-    mark = None
+    marks = None
     if prefixes is None and not reparse:
-        mark = walk_mark(found)
-        if not filters_changed and index.get_meta(WALK_MARK) == mark:
+        marks = _Marks(found)
+        if not filters_changed and index.get_meta(WALK_MARK) == marks.walk:
             return RefreshReport(_stats(start, problems, len(found)), full=True)  # as indexed
-    rows = d = None
+    rows: Mapping[str, tuple[int, int, int]] | None = None
+    d = None
     if prefixes is None:
-        rows = index.file_rows()
-        d = diff(found, rows, reparse)
+        rows, d = _diff_walk(index, found, reparse, marks)
         if d.empty and not filters_changed:
-            if mark is not None:  # remember it: the next look is just that comparison
-                index.set_meta_if_idle(WALK_MARK, mark, version)
+            if marks is not None:  # remember them: the next look is just that comparison
+                index.set_meta_if_idle(marks.meta(), version)
             return RefreshReport(_stats(start, problems, len(found)), full=True)
     with index.write():
         if index.data_version() != version:
@@ -430,14 +438,14 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
             # again, now that no one else can write.
             found, files, prefixes, written, problems = look()
             rows = d = None
-            mark = walk_mark(found) if prefixes is None and not reparse else None
+            marks = _Marks(found) if prefixes is None and not reparse else None
         if rows is None:
             rows = index.file_rows()
         if d is None:
             d = _scoped_diff(found, rows, files, prefixes, written, reparse)
         if d.empty and not filters_changed:
-            if mark is not None:
-                index.set_meta(WALK_MARK, mark)
+            if marks is not None:
+                index.set_metas(marks.meta())
             return RefreshReport(_stats(start, problems, len(rows)), full=prefixes is None)
         everything = found
         if prefixes is not None:  # _apply only reads it: a view is enough (and 6x cheaper)
@@ -451,8 +459,8 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
         # the vault does not say what the rest holds.
         exact = prefixes is None and not vanished and not any(
             p.code == "unreadable" for p in found_problems)
-        # (no mark yet after a first build, or one that read every note again)
-        index.set_meta(WALK_MARK, (mark or walk_mark(found)) if exact else "")
+        # (no marks yet after a first build, or one that read every note again)
+        index.set_metas((marks or _Marks(found)).meta() if exact else NO_MARKS)
     stats = RefreshStats(
         added=len(d.added), modified=len(d.modified), removed=len(d.removed),
         unchanged=len(rows) - len(d.modified) - len(d.removed),
@@ -467,25 +475,119 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
 
 
 WALK_MARK = "walk_mark"  # meta key: walk_mark() of the walk the files table holds
+FOLDER_MARKS = "folder_marks"  # meta key: folder_marks() of that walk, as JSON
 
 
 def walk_mark(found: Mapping[str, FileStat]) -> str:
     """A digest of a walk (paths in walk order, their mtimes and sizes): when a new walk
     has the one stored with the index, nothing changed, and the files table need not be
     read and compared (at 100k files, ~0.25 s of every command)."""
-    try:
-        from _blake2 import blake2b  # hashlib's, without loading OpenSSL (~10 ms)
-    except ImportError:  # pragma: no cover - CPython always has it
-        from hashlib import blake2b
-    from array import array
-    from operator import itemgetter
+    return _digest(list(found.values()))
 
+
+def by_folder(found: Mapping[str, FileStat]) -> dict[str, list[FileStat]]:
+    """The files of a walk by the folder holding them: ``"a/b/"``, ``""`` for the top."""
+    groups: dict[str, list[FileStat]] = {}
+    for folder, stats in groupby(found.values(), key=_folder_of):  # a folder's files
+        groups.setdefault(folder, []).extend(stats)  # are walked together
+    return groups
+
+
+def folder_marks(groups: Mapping[str, list[FileStat]]) -> dict[str, str]:
+    """Per folder, the digest of its files as walked: when a walk differs from the one
+    indexed, only the folders whose digest differs are compared with the index."""
+    return {folder: _digest(stats) for folder, stats in groups.items()}
+
+
+def _folder_of(st: FileStat) -> str:
+    return st[0][: st[0].rfind("/") + 1]
+
+
+def _digest(stats: Sequence[FileStat]) -> str:
     h = blake2b(digest_size=16)
-    stats = found.values()
-    h.update("\0".join(found).encode("utf-8", "surrogatepass"))
+    h.update("\0".join(map(itemgetter(0), stats)).encode("utf-8", "surrogatepass"))
     h.update(array("q", map(itemgetter(1), stats)).tobytes())  # FileStat: a named tuple
     h.update(array("q", map(itemgetter(2), stats)).tobytes())
     return h.hexdigest()
+
+
+class _Marks:
+    """The marks of one walk, made when first asked for (the folder ones cost 2-3x the
+    whole one, and a vault found unchanged needs only that)."""
+
+    def __init__(self, found: Mapping[str, FileStat]) -> None:
+        self.found = found
+        self.walk = walk_mark(found)
+        self._groups: dict[str, list[FileStat]] | None = None
+        self._folders: dict[str, str] | None = None
+
+    @property
+    def groups(self) -> dict[str, list[FileStat]]:
+        if self._groups is None:
+            self._groups = by_folder(self.found)
+        return self._groups
+
+    @property
+    def folders(self) -> dict[str, str]:
+        if self._folders is None:
+            self._folders = folder_marks(self.groups)
+        return self._folders
+
+    def meta(self) -> dict[str, str]:
+        """What to store with a files table that holds exactly this walk."""
+        return {WALK_MARK: self.walk,
+                FOLDER_MARKS: json.dumps(self.folders, ensure_ascii=False, separators=(",", ":"))}
+
+
+NO_MARKS = {WALK_MARK: "", FOLDER_MARKS: ""}  # the files table is not known to be a walk
+
+
+def _diff_walk(index: Index, found: Mapping[str, FileStat], reparse: bool,
+               marks: _Marks | None) -> tuple[Mapping[str, tuple[int, int, int]], Diff]:
+    """The files table (as :meth:`Index.file_rows` gives it) and its diff with a walk.
+    With the folder marks stored with the table, only the rows of the folders whose mark
+    differs are read: one edited note of a 100k-file vault reads its folder's rows, not
+    100k. Without them, or when every note is to be read again, all rows."""
+    stored = index.get_meta(FOLDER_MARKS) if marks is not None and not reparse else None
+    if marks is None or not stored:
+        rows = index.file_rows()
+        return rows, diff(found, rows, reparse)
+    old: dict[str, str] = json.loads(stored)
+    now = marks.folders
+    changed = sorted({f for f, m in now.items() if old.get(f) != m} | (old.keys() - now.keys()))
+    groups = marks.groups
+    part = {st[0]: st for f in changed for st in groups.get(f, ())}
+    some = index.file_rows_in(changed)
+    d = diff(part, some, False)
+    elsewhere = len(found) - len(part)  # files in folders as indexed
+    return (_SomeRows(index, some, elsewhere + len(some)),
+            d._replace(unchanged=d.unchanged + elsewhere))
+
+
+class _SomeRows(Mapping[str, tuple[int, int, int]]):
+    """The files table as :meth:`Index.file_rows` gives it, with only some rows read up
+    front; any other row is read when asked for, and all of them only to iterate."""
+
+    def __init__(self, index: Index, rows: dict[str, tuple[int, int, int]], total: int
+                 ) -> None:
+        self.index, self.rows, self.total = index, rows, total
+        self.complete = False
+
+    def __getitem__(self, path: str) -> tuple[int, int, int]:
+        row = self.rows.get(path)
+        if row is None:
+            if self.complete or (row := self.index.file_row(path)) is None:
+                raise KeyError(path)
+            self.rows[path] = row
+        return row
+
+    def __iter__(self) -> Iterator[str]:
+        if not self.complete:
+            self.rows, self.complete = self.index.file_rows(), True
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.complete else self.total
 
 
 class _Ids(MutableMapping[str, int]):
@@ -493,7 +595,7 @@ class _Ids(MutableMapping[str, int]):
     set since. A view, not a copy: a refresh that reads one note of a 100k-file vault
     need not build a 100k-entry dict."""
 
-    def __init__(self, rows: dict[str, tuple[int, int, int]], found: Mapping[str, FileStat]
+    def __init__(self, rows: Mapping[str, tuple[int, int, int]], found: Mapping[str, FileStat]
                  ) -> None:
         self.rows, self.found = rows, found
         self.new: dict[str, int] = {}
@@ -528,7 +630,7 @@ class _Overlay(Mapping[str, FileStat]):
     """What a full walk would have found: the batch's files as on disk, every other
     file as the index has it."""
 
-    def __init__(self, found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]],
+    def __init__(self, found: dict[str, FileStat], rows: Mapping[str, tuple[int, int, int]],
                  removed: set[str]) -> None:
         self.found, self.rows, self.removed = found, rows, removed
 
@@ -589,7 +691,7 @@ def _paths_named(index: Index, paths: set[str] | frozenset[str]) -> list[str]:
     return out
 
 
-def _scoped_diff(found: dict[str, FileStat], rows: dict[str, tuple[int, int, int]],
+def _scoped_diff(found: dict[str, FileStat], rows: Mapping[str, tuple[int, int, int]],
                  files: set[str], prefixes: tuple[str, ...] | None,
                  written: frozenset[str], reparse: bool) -> Diff:
     if prefixes is not None:  # only the rows the batch covers
