@@ -106,9 +106,11 @@ def test_none_is_a_full_refresh(index: Index, tmp_path: Path) -> None:
     assert same_as_rebuild(index, tmp_path)
 
 
+@pytest.mark.parametrize("targeted", [True, False], ids=["named-paths", "full-walk"])
 @pytest.mark.parametrize("seed", range(3))
-def test_random_edits_with_named_paths_match_a_rebuild(
-        make_vault: VaultFactory, tmp_path: Path, seed: int) -> None:
+def test_random_edits_match_a_rebuild(
+        make_vault: VaultFactory, tmp_path: Path, seed: int, targeted: bool) -> None:
+    """Targeted refreshes (watch) and full ones (which use the folder marks) alike."""
     rnd = random.Random(seed)
     root = make_vault({"n0.md": ""})
     index = Index(root / ".vaultkit" / "index.db")
@@ -118,7 +120,7 @@ def test_random_edits_with_named_paths_match_a_rebuild(
         folders = sorted({p.rsplit("/", 1)[0] for p in files if "/" in p})
         op = rnd.choice(["new", "edit", "delete", "rename", "folder"])
         if op == "new" or not files:
-            path = rnd.choice(["", "f1/", "f2/g/"]) + f"n{rnd.randrange(30)}.md"
+            path = rnd.choice(["", "f1/", "f2/", "f2/g/"]) + f"n{rnd.randrange(30)}.md"
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(f"[[n{rnd.randrange(30)}]] #t{rnd.randrange(3)}\n")
             b = batch((path,), written=(path,))
@@ -145,7 +147,13 @@ def test_random_edits_with_named_paths_match_a_rebuild(
             b = batch(folders=(src, dest))
         else:
             continue
-        refresh_paths(root, index, b)
+        if targeted:
+            refresh_paths(root, index, b)
+        else:  # a full walk knows a rewrite by its stat: give each one its own mtime
+            for path in b.written:
+                tick = 1_700_000_000_000_000_000 + rnd.randrange(10**15)
+                os.utime(root / path, ns=(tick, tick))
+            refresh(root, index)
         assert same_as_rebuild(index, tmp_path), (op, b)
 
 
