@@ -42,10 +42,17 @@ def same_as_rebuild(index: Index, tmp_path: Path) -> bool:
     return snapshot(index.path) == rebuilt(root_of(index), tmp_path / "fresh")
 
 
-def test_one_save_reads_one_file(index: Index, tmp_path: Path) -> None:
+def test_one_save_reads_one_file(index: Index, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
     root = root_of(index)
     (root / "a.md").write_text("[[B]]\n")
+
+    def fail() -> None:
+        raise AssertionError("the files table was read")
+
+    monkeypatch.setattr(index, "file_rows", fail)  # nor its rows: the named file's only
     report = refresh_paths(root, index, batch(("a.md",), written=("a.md",)))
+    monkeypatch.undo()
     assert (report.modified, report.added, report.removed, report.full) == (("a.md",), (), (),
                                                                            False)
     assert report.stats.unchanged == 4

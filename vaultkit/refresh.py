@@ -439,8 +439,9 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
             found, files, prefixes, written, problems = look()
             rows = d = None
             marks = _Marks(found) if prefixes is None and not reparse else None
-        if rows is None:
-            rows = index.file_rows()
+        if rows is None:  # files named by events, no folder: their rows are enough
+            rows = index.file_rows() if prefixes != () else _SomeRows(
+                index, {}, index.scalar("SELECT count(*) FROM files"))
         if d is None:
             d = _scoped_diff(found, rows, files, prefixes, written, reparse)
         if d.empty and not filters_changed:
