@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -107,23 +108,34 @@ def test_typer_answers_what_the_fast_path_does_not_read(
     assert code == 2 and "No such option" in err
 
 
-def test_a_query_loads_only_what_it_needs(make_vault: VaultFactory) -> None:
-    """Start-up: no option parser, no tables, no graph library, no watcher, and no
-    dataclasses (the query answers and refresh records are named tuples)."""
-    root = make_vault(FILES)
-    with Vault.open(root):
-        pass  # indexed: the query below parses nothing
+HEAVY = ("typer", "click", "rich", "networkx", "watchdog", "dataclasses")
+
+
+def _heavy_modules_loaded(argv: list[str]) -> tuple[list[str], str]:
+    """Run ``vaultkit ARGV`` in a fresh interpreter: which of HEAVY it loaded, its stdout."""
     code = (
         "import sys\nfrom vaultkit.fastcli import main\n"
-        f"sys.argv = ['vaultkit', 'backlinks', 'Home', '--json', '--vault', {str(root)!r}]\n"
+        f"sys.argv = ['vaultkit', *{argv!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        "print(sorted(m for m in ('typer', 'click', 'rich', 'networkx', 'watchdog',"
-        " 'dataclasses') if m in sys.modules), file=sys.stderr)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
-    assert result.stderr.strip().endswith("[]"), result.stderr
-    assert '"source": "A.md"' in result.stdout
+    return ast.literal_eval(result.stderr.strip().splitlines()[-1]), result.stdout
+
+
+def test_a_query_or_a_refresh_loads_only_what_it_needs(make_vault: VaultFactory) -> None:
+    """Start-up: no option parser, no tables, no graph library, no watcher, and no
+    dataclasses (the answers, refresh records and what the parser finds are named
+    tuples)."""
+    root = make_vault(FILES)
+    with Vault.open(root):
+        pass  # indexed
+    loaded, out = _heavy_modules_loaded(["backlinks", "Home", "--json", "--vault", str(root)])
+    assert loaded == [] and '"source": "A.md"' in out
+    (root / "Home.md").write_text("---\ntags: [t]\naliases: [S]\n---\n[[A]] #x\n")
+    loaded, out = _heavy_modules_loaded(["index", "--json", "--vault", str(root)])
+    assert loaded == [] and '"modified": 1' in out
 
 
 def test_python_m_vaultkit_runs_the_fast_path(make_vault: VaultFactory) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import vaultkit.parse as parse_mod
 import vaultkit.refresh as refresh_mod
 from vaultkit.vault import Vault
 
@@ -17,15 +16,15 @@ from .conftest import VaultFactory
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records the path of every note the refresh parses."""
+    """Records the path of every note the refresh reads and parses."""
     seen: list[str] = []
-    real = parse_mod.parse_note
+    real = refresh_mod.parse_one
 
-    def spy(path: str, text: str):  # type: ignore[no-untyped-def]
+    def spy(ctx: refresh_mod.Context, path: str) -> refresh_mod.Parsed:
         seen.append(path)
-        return real(path, text)
+        return real(ctx, path)
 
-    monkeypatch.setattr(parse_mod, "parse_note", spy)
+    monkeypatch.setattr(refresh_mod, "parse_one", spy)
     return seen
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 from typing import Any
 
 from . import _simple_yaml
@@ -94,27 +93,31 @@ def split(text: str) -> tuple[int, int] | None:
     return 4, m.start() + 1
 
 
-@dataclass(slots=True)
 class Frontmatter:
-    data: dict[str, Any] | None
-    body_start: int  # offset of the first body character
-    tags: list[Tag]
-    aliases: list[str]
-    links: list[Link]
-    problems: list[Problem]
+    """What the frontmatter holds; filled in by :func:`read`."""
+
+    __slots__ = ("aliases", "body_start", "data", "links", "problems", "tags")
+
+    def __init__(self, body_start: int) -> None:
+        self.data: dict[str, Any] | None = None
+        self.body_start = body_start  # offset of the first body character
+        self.tags: list[Tag] = []
+        self.aliases: list[str] = []
+        self.links: list[Link] = []
+        self.problems: list[Problem] = []
 
 
 def read(text: str, lines: list[int]) -> Frontmatter:
     """Parse the frontmatter of ``text``; ``lines`` are the offsets where lines start."""
     where = split(text)
     if where is None:
-        return Frontmatter(None, 0, [], [], [], [])
+        return Frontmatter(0)
     start, end = where
     body_start = text.find("\n", end)
     body_start = len(text) if body_start == -1 else body_start + 1
     raw = text[start:end]
     data, problem = _load(raw)
-    fm = Frontmatter(None, body_start, [], [], [], [])
+    fm = Frontmatter(body_start)
     if problem is not None:
         fm.problems.append(problem)
         return fm

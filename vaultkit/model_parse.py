@@ -3,14 +3,16 @@
 Every position is 1-based; ``column`` counts characters (not bytes) in the file as
 it is stored on disk, frontmatter lines included.
 
-``Link``, ``Tag``, ``Heading`` and ``Block`` are named tuples (a note has dozens; a named
-tuple is 4x cheaper to build than a frozen dataclass, 7% of the parser's work), ``Note``
-and ``Problem`` frozen dataclasses. Read them by field name.
+``Link``, ``Tag``, ``Heading``, ``Block`` and ``Problem`` are named tuples (a note has
+dozens; a named tuple is 4x cheaper to build than a frozen dataclass, 7% of the parser's
+work). ``Note`` is a frozen dataclass (its ``frontmatter`` dict is left out of equality and
+hashing), defined in :mod:`vaultkit.model_note` and loaded when first asked for: a refresh
+reads notes through :class:`NoteParts` and never loads :mod:`dataclasses`. Read them all
+by field name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 LinkKind = Literal["wiki", "markdown", "frontmatter"]
@@ -56,8 +58,7 @@ class Block(NamedTuple):
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """A content problem found while parsing (e.g. invalid YAML frontmatter)."""
 
     code: str
@@ -66,13 +67,22 @@ class Problem:
     column: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
-    path: str  # vault-relative, "/" separated
-    links: tuple[Link, ...] = ()
-    tags: tuple[Tag, ...] = ()
-    headings: tuple[Heading, ...] = ()
-    blocks: tuple[Block, ...] = ()
-    aliases: tuple[str, ...] = ()
-    frontmatter: dict[str, Any] | None = field(default=None, compare=False)
-    problems: tuple[Problem, ...] = ()
+class NoteParts(NamedTuple):
+    """What :func:`vaultkit.parse.parse_parts` finds in a note: a :class:`Note` without
+    its path, in the same order."""
+
+    links: tuple[Link, ...]
+    tags: tuple[Tag, ...]
+    headings: tuple[Heading, ...]
+    blocks: tuple[Block, ...]
+    aliases: tuple[str, ...]
+    frontmatter: dict[str, Any] | None
+    problems: tuple[Problem, ...]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Note":
+        from .model_note import Note
+
+        return Note
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,14 +25,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from . import _frontmatter
 from ._mask import mask, table_rows
 from ._version import PARSER_VERSION
-from .model_parse import Block, Heading, Link, Note, Tag
+from .model_parse import Block, Heading, Link, NoteParts, Tag
 
-__all__ = ["PARSER_VERSION", "mask", "parse_note"]
+if TYPE_CHECKING:
+    from .model_note import Note
+
+__all__ = ["PARSER_VERSION", "mask", "parse_note", "parse_parts"]
 
 
 # Patterns start with a literal character (the "!" of an embed is looked at by hand), which
@@ -76,6 +80,13 @@ class _Pos:
 
 def parse_note(path: str, text: str) -> Note:
     """Everything Obsidian's metadata cache would take from one note."""
+    from .model_note import Note
+
+    return Note(path, *parse_parts(text))
+
+
+def parse_parts(text: str) -> NoteParts:
+    """:func:`parse_note` without the path (and without loading :mod:`dataclasses`)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -91,8 +102,7 @@ def parse_note(path: str, text: str) -> Note:
     links.sort(key=lambda link: (link.line, link.column))
     tags = list(fm.tags)
     tags.extend(_tags(unlinked, pos, tables, comments))
-    return Note(
-        path=path,
+    return NoteParts(
         links=tuple(links),
         tags=tuple(tags),
         headings=tuple(_headings(masked, text, pos, comments)),

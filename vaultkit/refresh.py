@@ -342,7 +342,7 @@ def parse_one(ctx: Context, path: str) -> Parsed:
         return Parsed(path, True, [], [], [], [], [], problems, [])
     from . import parse  # loaded on first use: a refresh with nothing to read skips it
 
-    note = parse.parse_note(path, result.text)
+    note = parse.parse_parts(result.text)
     fid = ctx.ids[path]
     links = []
     unresolved = []
