@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from vaultkit import Vault
 from vaultkit.resolve import Resolver, Suggester, link_name_keys, link_text_for
+
+from .conftest import VaultFactory
 
 # (case id, vault files, source note, linkpath, expected path or None)
 CASES = [
@@ -92,3 +95,19 @@ def test_suggestions(target: str, expected: list[str]) -> None:
 def test_suggestions_are_at_most_three() -> None:
     files = [(f"Note {i}.md", True) for i in range(10)]
     assert len(Suggester(files, []).suggest("Note")) == 3
+
+
+def test_unresolved_reports_progress_while_it_scores_suggestions(
+        make_vault: VaultFactory) -> None:
+    notes = {f"Note {i}.md": "" for i in range(50)}
+    notes["links.md"] = "".join(f"[[Nte {i} x]] " for i in range(300))  # 300 targets
+    root = make_vault(notes)
+    ticks: list[tuple[int, int]] = []
+    with Vault.open(root) as v:
+        found = v.unresolved(progress=lambda done, total: ticks.append((done, total)))
+        assert len(found) == 300 and found[0].suggestions
+        assert ticks[-1] == (300, 300) and len(ticks) >= 2  # 256 targets a batch
+        assert [d for d, _ in ticks] == sorted(d for d, _ in ticks)
+        ticks.clear()
+        v.unresolved(progress=lambda done, total: ticks.append((done, total)))
+        assert ticks == []  # cached: nothing to score

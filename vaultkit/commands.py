@@ -119,7 +119,11 @@ def orphans(vault: str | None = None, json: bool = False, isolated: bool = False
 
 def unresolved(vault: str | None = None, json: bool = False) -> None:
     v, _ = open_vault(vault)
-    items = v.unresolved()
+    update, close = render.progress_bar("Finding suggestions")
+    try:
+        items = v.unresolved(progress=update)
+    finally:
+        close()
     if json:
         return render.emit_json(items)
     render.table("Unresolved links", ["where", "link", "did you mean"],

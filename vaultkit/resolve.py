@@ -226,35 +226,44 @@ class Suggester:
                 paths.append(path)
         return list(dict.fromkeys(self.text(p) for p in paths[:limit]))
 
-    def closest(self, targets: list[str], limit: int = 3) -> dict[str, list[str]]:
+    def closest(self, targets: list[str], limit: int = 3,
+                progress: Callable[[int, int], None] | None = None) -> dict[str, list[str]]:
         """The ``limit`` closest file paths for each target (fuzzy names only, no
-        aliases). Many targets are scored at once on every core."""
+        aliases). Many targets are scored at once on every core; ``progress(done, total)``
+        hears how many targets are scored (a first ``unresolved`` of a 100k-note vault
+        scores 35,000 targets against 105,000 names: ~30 s)."""
         from rapidfuzz import fuzz, process, utils
 
         groups: dict[tuple[bool, bool], list[str]] = {}
         for target in dict.fromkeys(targets):
             groups.setdefault(target_kind(target), []).append(target)
         out: dict[str, list[str]] = {t: [] for t in targets}
+        total, done = sum(len(g) for g in groups.values()), 0
         for (is_note, with_folder), group in groups.items():
             choices = (self._stems if with_folder else self._names)[is_note]
-            if not choices:
-                continue
             files = self._files[is_note]
             queries = [t[:-3] if t.lower().endswith(".md") else t for t in group]
-            if len(queries) < 8:  # not worth a matrix
+            if choices and len(queries) < 8:  # not worth a matrix
                 for target, query in zip(group, queries, strict=True):
                     out[target] = [files[i] for _, _, i in process.extract(
                         query, choices, scorer=fuzz.QRatio, processor=utils.default_process,
                         limit=limit, score_cutoff=SUGGEST_CUTOFF)]
-                continue
-            for start in range(0, len(queries), BATCH_ROWS):
-                scores = process.cdist(
-                    queries[start : start + BATCH_ROWS], choices, scorer=fuzz.QRatio,
-                    processor=utils.default_process, score_cutoff=SUGGEST_CUTOFF, workers=-1)
-                for target, row in zip(group[start : start + BATCH_ROWS], scores, strict=True):
-                    best = [int(i) for i in row.nonzero()[0]]
-                    best.sort(key=lambda i: (-row[i], i))
-                    out[target] = [files[i] for i in best[:limit]]
+            elif choices:
+                for start in range(0, len(queries), BATCH_ROWS):
+                    scores = process.cdist(
+                        queries[start : start + BATCH_ROWS], choices, scorer=fuzz.QRatio,
+                        processor=utils.default_process, score_cutoff=SUGGEST_CUTOFF,
+                        workers=-1)
+                    for target, row in zip(group[start : start + BATCH_ROWS], scores,
+                                           strict=True):
+                        best = [int(i) for i in row.nonzero()[0]]
+                        best.sort(key=lambda i: (-row[i], i))
+                        out[target] = [files[i] for i in best[:limit]]
+                    if progress:
+                        progress(done + min(start + BATCH_ROWS, len(group)), total)
+            done += len(group)
+            if progress:
+                progress(done, total)
         return out
 
 

@@ -266,15 +266,17 @@ class Vault:
         return [NotePath(p) for p in q.orphans(self.index, isolated)]
 
     @_recovering
-    def suggestions(self, targets: Iterable[str], limit: int = 3) -> dict[str, tuple[str, ...]]:
+    def suggestions(self, targets: Iterable[str], limit: int = 3,
+                    progress: Progress | None = None) -> dict[str, tuple[str, ...]]:
         """"Did you mean" for each link target: notes whose alias is the target, then the
         closest names; written as links would be. Cached in the index until files come
-        or go, so a query does not score the whole vault again."""
+        or go, so a query does not score the whole vault again. ``progress(done, total)``
+        hears how many targets not in the cache are scored."""
         wanted = sorted({t for t in targets if t})
         closest = self.index.cached_suggestions(wanted)
         missing = [t for t in wanted if t not in closest]
         if missing:
-            found = Suggester(q.all_paths(self.index)).closest(missing, limit)
+            found = Suggester(q.all_paths(self.index)).closest(missing, limit, progress)
             self.index.store_suggestions(found)
             closest.update(found)
         by_alias: dict[str, list[str]] = defaultdict(list)
@@ -288,11 +290,16 @@ class Vault:
                 for t, ps in picks.items()}
 
     @_recovering
-    def unresolved(self, suggestions: bool = True) -> list[Unresolved]:
+    def unresolved(self, suggestions: bool = True, progress: Progress | None = None
+                   ) -> list[Unresolved]:
+        """Links that resolve to nothing, with "did you mean" suggestions (see
+        :meth:`suggestions`, which ``progress`` is passed to)."""
         from .model_results import Unresolved
 
         rows = q.unresolved(self.index)
-        suggest = self.suggestions(r[4] for r in rows) if suggestions and rows else {}
+        suggest: dict[str, tuple[str, ...]] = {}
+        if suggestions and rows:
+            suggest = self.suggestions((r[4] for r in rows), progress=progress)
         return [
             Unresolved(src, line, col, text, target, bool(embed), suggest.get(target, ()))
             for src, line, col, text, target, embed in rows
