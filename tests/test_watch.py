@@ -439,11 +439,12 @@ def test_queries_skip_the_walk_while_a_watch_keeps_the_index(
         make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from vaultkit import watchmark
+    from vaultkit import overlap, watchmark
     from vaultkit.cli import app
 
     root = make_vault({"a.md": "[[b]]\n", "b.md": ""})
     Vault.open(root).close()
+    monkeypatch.setattr(overlap, "ENABLED", False)  # every walk in this process, counted
     walks: list[Path] = []
     real_walk = scan.walk
     monkeypatch.setattr(scan, "walk", lambda r, *a: walks.append(r) or real_walk(r, *a))

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from . import render
 from .errors import VaultkitError
+
+T = TypeVar("T")
 
 
 def run(body: Callable[[], int | None]) -> int:
@@ -75,6 +77,29 @@ def open_vault(vault: str | None, rebuild: bool = False, fresh: bool = False) ->
     return v, stats
 
 
+def asked(vault: str | None, ask: Callable[[Any], T]) -> tuple[Any, T]:
+    """Open the vault, bring its index up to date and return it with ``ask(vault)``'s
+    answer, telling stderr what it should know. The walk that tells whether anything
+    changed runs beside the question when it can (:mod:`vaultkit.overlap`); an index that
+    a running ``vaultkit watch`` keeps current is asked as it is."""
+    v = open_only(vault)
+    if v.kept_current():
+        return v, ask(v)
+    from . import overlap
+
+    def refresh(walked: Any) -> Any:
+        update, close = render.progress_bar("Indexing")
+        try:
+            return v.refresh(update, walked)
+        finally:
+            close()
+
+    stats, answer = overlap.refresh_and_ask(v, lambda: ask(v), refresh)
+    for problem in stats.problems:
+        render.info(render.problem_line(problem))
+    return v, answer
+
+
 def index(vault: str | None = None, json: bool = False, rebuild: bool = False) -> None:
     v, stats = open_vault(vault, rebuild, fresh=True)
     data = render.refresh_json(stats)
@@ -89,8 +114,7 @@ def index(vault: str | None = None, json: bool = False, rebuild: bool = False) -
 
 
 def backlinks(note: str, vault: str | None = None, json: bool = False) -> None:
-    v, _ = open_vault(vault)
-    items = v.backlinks(note)
+    v, items = asked(vault, lambda v: v.backlinks(note))
     if json:
         return render.emit_json(items)
     render.table(f"Backlinks of {v.find(note)}", ["source", "line:col", "link", "context"],
@@ -99,8 +123,7 @@ def backlinks(note: str, vault: str | None = None, json: bool = False) -> None:
 
 
 def links(note: str, vault: str | None = None, json: bool = False) -> None:
-    v, _ = open_vault(vault)
-    items = v.links(note)
+    v, items = asked(vault, lambda v: v.links(note))
     if json:
         return render.emit_json(items)
     missing = render.styled("unresolved", "red")
@@ -109,8 +132,7 @@ def links(note: str, vault: str | None = None, json: bool = False) -> None:
 
 
 def orphans(vault: str | None = None, json: bool = False, isolated: bool = False) -> None:
-    v, _ = open_vault(vault)
-    items = v.orphans(isolated)
+    _, items = asked(vault, lambda v: v.orphans(isolated))
     if json:
         return render.emit_json(items)
     title = "Isolated notes" if isolated else "Orphan notes"
@@ -118,12 +140,14 @@ def orphans(vault: str | None = None, json: bool = False, isolated: bool = False
 
 
 def unresolved(vault: str | None = None, json: bool = False) -> None:
-    v, _ = open_vault(vault)
-    update, close = render.progress_bar("Finding suggestions")
-    try:
-        items = v.unresolved(progress=update)
-    finally:
-        close()
+    def ask(v: Any) -> Any:
+        update, close = render.progress_bar("Finding suggestions")
+        try:
+            return v.unresolved(progress=update)
+        finally:
+            close()
+
+    _, items = asked(vault, ask)
     if json:
         return render.emit_json(items)
     render.table("Unresolved links", ["where", "link", "did you mean"],
@@ -133,22 +157,20 @@ def unresolved(vault: str | None = None, json: bool = False) -> None:
 
 
 def tags(tag: str | None = None, vault: str | None = None, json: bool = False) -> None:
-    v, _ = open_vault(vault)
     if tag is not None:
-        notes = v.tagged(tag)
+        _, notes = asked(vault, lambda v: v.tagged(tag))
         if json:
             return render.emit_json(notes)
         return render.table(f"Notes tagged #{tag.lstrip('#')}", ["path"],
                             [(n.path,) for n in notes])
-    counts = v.tags()
+    _, counts = asked(vault, lambda v: v.tags())
     if json:
         return render.emit_json(counts)
     render.table("Tags", ["tag", "notes"], [(f"#{t.tag}", t.count) for t in counts])
 
 
 def stats(vault: str | None = None, json: bool = False) -> None:
-    v, _ = open_vault(vault)
-    s = v.stats()
+    v, s = asked(vault, lambda v: v.stats())
     if json:
         return render.emit_json(render.stats_json(s))
     render.key_values(f"Vault {v.root}", [

@@ -90,16 +90,42 @@ def diff(found: Mapping[str, FileStat], rows: Mapping[str, tuple[int, int, int]]
 
 
 def refresh(root: Path, index: Index, progress: Progress | None = None,
-            follow_symlinks: bool = False) -> RefreshStats:
-    """Bring the index up to date with the files under ``root``."""
-    return refresh_paths(root, index, None, progress, follow_symlinks).stats
+            follow_symlinks: bool = False, walked: Walked | None = None) -> RefreshStats:
+    """Bring the index up to date with the files under ``root`` (as ``walked`` found
+    them, when given: a walk made just before, by another process say)."""
+    return refresh_paths(root, index, None, progress, follow_symlinks, walked).stats
 
 
-def _walk(root: Path, follow_symlinks: bool) -> tuple[dict[str, FileStat], list[FileProblem]]:
+class Walked(NamedTuple):
+    """A walk of the whole vault made before the refresh that uses it, and the index's
+    ``data_version()`` read before the walk began."""
+
+    found: dict[str, FileStat]
+    problems: list[FileProblem]
+    version: int
+
+
+def walk_vault(root: Path, follow_symlinks: bool = False
+               ) -> tuple[dict[str, FileStat], list[FileProblem]]:
+    """Every file of the vault (:func:`scan.walk`), and what the walk had to skip as
+    problems."""
     problems: list[FileProblem] = []
     found = scan.walk(root, lambda w: problems.append(FileProblem(w.path, w.code, w.message)),
                       follow_symlinks)
     return found, problems
+
+
+def walk_state(root: Path, index: Index) -> tuple[int, str] | None:
+    """``(data_version(), stored walk mark)`` when a walk alone can tell that a refresh
+    has nothing to do: the index holds a whole walk (its mark is stored), no note is to
+    be read again for a new parser and the ignore filters are those indexed. None
+    otherwise (then only a refresh can tell)."""
+    version = index.data_version()  # first: a commit after it shows in a later call
+    mark = index.get_meta(WALK_MARK)
+    if (not mark or index.get_meta("parser_version") != str(PARSER_VERSION)
+            or index.get_meta("ignore_filters") != json.dumps(scan.load_ignore_filters(root))):
+        return None
+    return version, mark
 
 
 def _apply(
@@ -393,14 +419,15 @@ FULL_ABOVE = 5000  # more named files than this: walking the whole vault is as q
 
 
 def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
-                  progress: Progress | None = None, follow_symlinks: bool = False
-                  ) -> RefreshReport:
+                  progress: Progress | None = None, follow_symlinks: bool = False,
+                  walked: Walked | None = None) -> RefreshReport:
     """:func:`refresh`, looking only at the files and folders ``batch`` names (``None``:
     the whole vault), and saying which paths changed. Files outside the batch are taken to
     be as the index has them. Notes in ``batch.written`` are read again even when their
     (mtime_ns, size) look unchanged: a same-size rewrite within one tick of the clock.
     With ``follow_symlinks`` every refresh walks the whole vault: events do not say what
-    changed behind a symlinked folder."""
+    changed behind a symlinked folder. ``walked``: the whole vault as a walk made just
+    before found it (with ``batch`` None): it stands for this refresh's first look."""
     start = time.perf_counter()
     filters = json.dumps(scan.load_ignore_filters(root))
     reparse = index.get_meta("parser_version") != str(PARSER_VERSION)
@@ -411,13 +438,18 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
     def look() -> tuple[dict[str, FileStat], set[str], tuple[str, ...] | None,
                         frozenset[str], list[FileProblem]]:
         if full or batch is None:
-            found, walked = _walk(root, follow_symlinks)
-            return found, set(), None, frozenset(), walked
+            found, skipped = walk_vault(root, follow_symlinks)
+            return found, set(), None, frozenset(), skipped
         found, files, prefixes = _look(root, index, batch)
         return found, files, prefixes, batch.written, []
 
-    version = index.data_version()  # before looking: a commit after it makes the look old
-    found, files, prefixes, written, problems = look()
+    if walked is not None and batch is None:
+        version = walked.version
+        found, files, prefixes, written, problems = (
+            walked.found, set(), None, frozenset(), list(walked.problems))
+    else:
+        version = index.data_version()  # before looking: a commit after it makes it old
+        found, files, prefixes, written, problems = look()
     marks = None
     if prefixes is None and not reparse:
         marks = _Marks(found)

@@ -20,7 +20,7 @@ from .config import scan_config
 from .errors import AmbiguousNote, NoteNotFound, VaultkitError
 from .index import DB_ERRORS, Index, IndexCorrupt, is_corrupt
 from .model import FileProblem, PathBatch, RefreshReport, RefreshStats, Stats
-from .refresh import Progress, refresh, refresh_paths
+from .refresh import Progress, Walked, refresh, refresh_paths
 from .resolve import Suggester, name_key
 
 if TYPE_CHECKING:  # graph and mentions load on first use: most commands need neither
@@ -139,11 +139,13 @@ class Vault:
 
     # --- keeping the index current -----------------------------------------------------
 
-    def refresh(self, progress: Progress | None = None) -> RefreshStats:
+    def refresh(self, progress: Progress | None = None, walked: Walked | None = None
+                ) -> RefreshStats:
         """Re-read what changed on disk since the last refresh (everything, in a new index,
-        if the index turns out damaged)."""
+        if the index turns out damaged). ``walked``: the vault as a walk made just before
+        found it (see :mod:`vaultkit.overlap`)."""
         try:
-            stats = refresh(self.root, self.index, progress, self.follow_symlinks)
+            stats = refresh(self.root, self.index, progress, self.follow_symlinks, walked)
         except DB_ERRORS as exc:
             if not is_corrupt(exc):
                 raise

@@ -1,0 +1,154 @@
+"""A query answered while the vault is walked: on a machine with a core to spare, a
+forked process walks the vault (the bulk of a refresh that finds nothing changed) while
+this one answers from the index as it is. The answer stands when the walk matches the one
+the index holds and no one wrote the index meanwhile; otherwise the index is refreshed,
+from that same walk, and the question asked again. Either way the answer is the one a
+refresh followed by the query gives.
+
+The walking process only reads the file system and writes one message to a pipe: it never
+touches the index (an SQLite connection must not cross a fork), nor stdout.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from .index import DB_ERRORS
+from .model import FileProblem, FileStat, RefreshStats
+from .refresh import Walked, walk_mark, walk_state, walk_vault
+
+if TYPE_CHECKING:
+    from .vault import Vault
+
+T = TypeVar("T")
+Refresh = Callable[[Walked | None], RefreshStats]
+
+ENABLED = True  # tests turn it off to compare with one process doing both in turn
+_SAME, _CHANGED = "=", "~"  # the walking process's verdicts
+
+
+def can_fork() -> bool:
+    """Fork (Linux only: elsewhere fork without exec is unsafe or missing) and a second
+    core for the walk to run on."""
+    if not ENABLED or not sys.platform.startswith("linux"):
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except (AttributeError, OSError):  # pragma: no cover - Linux has it
+        return False
+
+
+def refresh_and_ask(vault: Vault, ask: Callable[[], T], refresh: Refresh
+                    ) -> tuple[RefreshStats, T]:
+    """Bring ``vault``'s index up to date with ``refresh(walked)`` (which calls
+    ``vault.refresh``, with a progress bar say) and return its stats with ``ask()``'s
+    answer from the index as refreshed; ``ask`` may run twice, and its errors stand only
+    when its answer would."""
+    state = _state(vault)
+    if state is None:
+        stats = refresh(None)
+        return stats, ask()
+    version, mark = state
+    index = vault.index
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # nothing buffered twice
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow it)
+        os.close(read_end)
+        _walk_and_tell(vault, mark, write_end)
+    os.close(write_end)
+    answer: T | None = None
+    failure: Exception | None = None
+    try:
+        try:
+            answer = ask()
+        except Exception as exc:  # it may be right (no such note), or not yet
+            failure = exc
+    finally:
+        message = _read_all(read_end)
+        os.waitpid(pid, 0)
+    if vault.index is not index:  # found damaged: ask() rebuilt and refreshed it itself
+        return _given(RefreshStats(), answer, failure)
+    verdict = _decode(message)
+    if verdict is not None and verdict[0] == _SAME:
+        _, problems, unchanged = verdict
+        if index.data_version() == version:  # no one wrote it while ask() read it
+            stats = RefreshStats(unchanged=unchanged, problems=tuple(problems))
+            return _given(stats, answer, failure)
+        stats = refresh(None)
+    elif verdict is not None:
+        _, problems, found = verdict
+        stats = refresh(Walked(found, problems, version))
+    else:  # the walk failed: the refresh, walking again, says why
+        stats = refresh(None)
+    return stats, ask()
+
+
+def _state(vault: Vault) -> tuple[int, str] | None:
+    if vault.index.created or not can_fork():
+        return None
+    try:
+        return walk_state(vault.root, vault.index)
+    except DB_ERRORS:  # damaged, busy: the plain refresh deals with it
+        return None
+
+
+def _given(stats: RefreshStats, answer: T | None, failure: Exception | None
+           ) -> tuple[RefreshStats, T]:
+    if failure is not None:
+        raise failure
+    return stats, answer  # type: ignore[return-value]
+
+
+def _walk_and_tell(vault: Vault, mark: str, fd: int) -> None:  # pragma: no cover - child
+    """In the forked process: walk, write the verdict to ``fd`` and exit at once (no
+    cleanup: what this process holds belongs to its parent)."""
+    code = 1
+    try:
+        found, problems = walk_vault(vault.root, vault.follow_symlinks)
+        skipped = [tuple(p) for p in problems]
+        if walk_mark(found) == mark:
+            message: tuple[object, ...] = (_SAME, skipped, len(found))
+        else:  # by column: marshal takes lists of str and int fast
+            columns = [list(c) for c in zip(*found.values(), strict=True)] or [[]] * 4
+            message = (_CHANGED, skipped, *columns)
+        data = marshal.dumps(message)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        code = 0
+    except BaseException:  # interrupted or failed: the parent walks itself
+        pass
+    finally:
+        os._exit(code)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _decode(data: bytes) -> tuple[str, list[FileProblem], object] | None:
+    """The walking process's verdict: (``=``, problems, files walked) or (``~``,
+    problems, the walk); None when it wrote nothing whole."""
+    try:
+        verdict, skipped, *rest = marshal.loads(data)
+        problems = [FileProblem(*p) for p in skipped]
+        if verdict == _SAME:
+            return _SAME, problems, int(rest[0])
+        make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
+        found = {p: make(FileStat, (p, m, s, n))
+                 for p, m, s, n in zip(*rest, strict=True)}
+        return _CHANGED, problems, found
+    except (EOFError, ValueError, TypeError, IndexError):
+        return None
