@@ -100,6 +100,12 @@ def asked(vault: str | None, ask: Callable[[Any], T]) -> tuple[Any, T]:
     return v, answer
 
 
+def _maybe_json(answer: Any, json: bool) -> Any:
+    """With ``--json``, the answer as its JSON text: made by the question itself, so
+    while the walk runs beside it (see :func:`asked`)."""
+    return render.json_text(answer) if json else answer
+
+
 def index(vault: str | None = None, json: bool = False, rebuild: bool = False) -> None:
     v, stats = open_vault(vault, rebuild, fresh=True)
     data = render.refresh_json(stats)
@@ -114,27 +120,27 @@ def index(vault: str | None = None, json: bool = False, rebuild: bool = False) -
 
 
 def backlinks(note: str, vault: str | None = None, json: bool = False) -> None:
-    v, items = asked(vault, lambda v: v.backlinks(note))
+    v, items = asked(vault, lambda v: _maybe_json(v.backlinks(note), json))
     if json:
-        return render.emit_json(items)
+        return render.write(items)
     render.table(f"Backlinks of {v.find(note)}", ["source", "line:col", "link", "context"],
                  [(b.source, f"{b.line}:{b.column}", b.text, render.snippet(b.context, b.text))
                   for b in items])
 
 
 def links(note: str, vault: str | None = None, json: bool = False) -> None:
-    v, items = asked(vault, lambda v: v.links(note))
+    v, items = asked(vault, lambda v: _maybe_json(v.links(note), json))
     if json:
-        return render.emit_json(items)
+        return render.write(items)
     missing = render.styled("unresolved", "red")
     render.table(f"Links in {v.find(note)}", ["line:col", "link", "resolves to"],
                  [(f"{o.line}:{o.column}", o.text, o.resolved or missing) for o in items])
 
 
 def orphans(vault: str | None = None, json: bool = False, isolated: bool = False) -> None:
-    _, items = asked(vault, lambda v: v.orphans(isolated))
+    _, items = asked(vault, lambda v: _maybe_json(v.orphans(isolated), json))
     if json:
-        return render.emit_json(items)
+        return render.write(items)
     title = "Isolated notes" if isolated else "Orphan notes"
     render.table(title, ["path"], [(o.path,) for o in items])
 
@@ -143,13 +149,13 @@ def unresolved(vault: str | None = None, json: bool = False) -> None:
     def ask(v: Any) -> Any:
         update, close = render.progress_bar("Finding suggestions")
         try:
-            return v.unresolved(progress=update)
+            return _maybe_json(v.unresolved(progress=update), json)
         finally:
             close()
 
     _, items = asked(vault, ask)
     if json:
-        return render.emit_json(items)
+        return render.write(items)
     render.table("Unresolved links", ["where", "link", "did you mean"],
                  [(f"{u.source}:{u.line}:{u.column}", u.text,
                    ", ".join(f"[[{s}]]" for s in u.suggestions)) for u in items],
@@ -158,21 +164,22 @@ def unresolved(vault: str | None = None, json: bool = False) -> None:
 
 def tags(tag: str | None = None, vault: str | None = None, json: bool = False) -> None:
     if tag is not None:
-        _, notes = asked(vault, lambda v: v.tagged(tag))
+        _, notes = asked(vault, lambda v: _maybe_json(v.tagged(tag), json))
         if json:
-            return render.emit_json(notes)
+            return render.write(notes)
         return render.table(f"Notes tagged #{tag.lstrip('#')}", ["path"],
                             [(n.path,) for n in notes])
-    _, counts = asked(vault, lambda v: v.tags())
+    _, counts = asked(vault, lambda v: _maybe_json(v.tags(), json))
     if json:
-        return render.emit_json(counts)
+        return render.write(counts)
     render.table("Tags", ["tag", "notes"], [(f"#{t.tag}", t.count) for t in counts])
 
 
 def stats(vault: str | None = None, json: bool = False) -> None:
-    v, s = asked(vault, lambda v: v.stats())
     if json:
-        return render.emit_json(render.stats_json(s))
+        _, text = asked(vault, lambda v: render.json_text(render.stats_json(v.stats())))
+        return render.write(text)
+    v, s = asked(vault, lambda v: v.stats())
     render.key_values(f"Vault {v.root}", [
         ("notes", s.notes), ("attachments", s.attachments), ("links", s.links),
         ("resolved", s.resolved), ("unresolved", s.unresolved), ("tags", s.tags),

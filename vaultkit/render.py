@@ -40,12 +40,29 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def emit_json(data: Any) -> None:
-    """One JSON document on stdout: indented on a terminal, compact (and much faster:
-    the C encoder) in a pipe."""
-    data = [to_jsonable(x) for x in data] if isinstance(data, list) else to_jsonable(data)
+    """One JSON document on stdout (see :func:`json_text`)."""
+    write(json_text(data))
+
+
+def write(text: str) -> None:
+    """Text made beforehand (:func:`json_text`), on stdout as it is."""
+    sys.stdout.write(text)
+
+
+def json_text(data: Any) -> str:
+    """``data`` as one JSON document and a newline: indented for a terminal, compact (and
+    much faster: the C encoder) for a pipe."""
+    data = _jsonable_list(data) if isinstance(data, list) else to_jsonable(data)
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=_default)
-                     + "\n")
+    return json.dumps(data, ensure_ascii=False, indent=indent, default=_default) + "\n"
+
+
+def _jsonable_list(items: list[Any]) -> list[Any]:
+    kind = type(items[0]) if items else None
+    names = getattr(kind, "_fields", None)
+    if names is not None and issubclass(kind, tuple) and all(type(x) is kind for x in items):
+        return [dict(zip(names, x, strict=True)) for x in items]  # rows of one kind
+    return [to_jsonable(x) for x in items]
 
 
 def _default(value: Any) -> Any:
