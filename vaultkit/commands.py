@@ -107,6 +107,8 @@ def _maybe_json(answer: Any, json: bool) -> Any:
 
 
 def index(vault: str | None = None, json: bool = False, rebuild: bool = False) -> None:
+    # (not beside anything: sending a changed walk over costs what loading the parser,
+    # the one thing to do meanwhile, saves)
     v, stats = open_vault(vault, rebuild, fresh=True)
     data = render.refresh_json(stats)
     if json:
