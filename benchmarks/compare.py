@@ -73,7 +73,7 @@ def main() -> None:
                    if not any(s.startswith(".") for s in p.relative_to(copies["new"]).parts))
     victim = notes[len(notes) // 2]
     rows = (["cold"] if not args.no_cold else []) + [
-        "nochange", "edit1", "links", "backlinks", "orphans", "unresolved"]
+        "nochange", "edit1", "links", "backlinks", "orphans", "unresolved", "tags", "stats"]
     times: dict[tuple[str, str], list[float]] = {}
     originals = {name: (copies[name] / victim).read_bytes() for name in copies}
     try:
@@ -95,6 +95,8 @@ def main() -> None:
                 add("backlinks", timed([vk, "backlinks", target, "--json", *base]))
                 add("orphans", timed([vk, "orphans", "--json", *base]))
                 add("unresolved", timed([vk, "unresolved", "--json", *base]))
+                add("tags", timed([vk, "tags", "--json", *base]))
+                add("stats", timed([vk, "stats", "--json", *base]))
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
     finally:
         for name, data in originals.items():
