@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit import Vault, overlap
+from vaultkit import Vault, overlap, scan
 from vaultkit.errors import NoteNotFound
 from vaultkit.index import Index
 from vaultkit.model import RefreshStats
-from vaultkit.refresh import Walked
+from vaultkit.refresh import Walked, columns_mark, walk_mark, walk_vault, walk_vault_columns
 
+from . import hostile
 from .conftest import VaultFactory
 from .test_watch import rebuilt, snapshot
 
@@ -133,14 +134,14 @@ def test_a_failed_walk_falls_back_to_a_refresh_in_this_process(
     v = _indexed(make_vault)
     (v.root / "A.md").write_text("no link now\n")
     parent = os.getpid()
-    real = overlap.walk_vault
+    real = overlap.walk_vault_columns
 
     def walk(*args: object) -> object:
         if os.getpid() != parent:
             raise OSError("the walk failed")
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(overlap, "walk_vault", walk)
+    monkeypatch.setattr(overlap, "walk_vault_columns", walk)
     refresh = Refreshes(v)
     _, answer = overlap.refresh_and_ask(v, lambda: [b.source for b in v.backlinks("Home")],
                                         refresh)
@@ -187,3 +188,19 @@ def test_commands_give_what_a_refresh_then_a_query_gives(make_vault: VaultFactor
                 outs.append((done.returncode, out, done.stderr))
             assert outs[0] == outs[1], query
         json.loads(outs[0][1] or "null")
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_the_walk_by_column_is_the_walk(tmp_path: Path, follow: bool) -> None:
+    """What the walking process sends is what a walk in this process finds, in its order
+    (odd names, symlinks, unreadable and vanished files, deep folders: the hostile vault),
+    and its mark is the one a refresh stores."""
+    root = hostile.build(tmp_path, big=0).root
+    found, problems = walk_vault(root, follow)
+    walked, skipped = walk_vault_columns(root, follow)
+    assert [*zip(*walked, strict=True)] == [tuple(st) for st in found.values()]
+    assert skipped == problems and problems  # the corpus has files the walk must skip
+    assert columns_mark(walked) == walk_mark(found)
+    (root / "Home.md").write_text("changed\n")
+    assert columns_mark(walk_vault_columns(root, follow)[0]) != walk_mark(found)
+    assert scan.walk_columns(tmp_path / "nothing here") == scan.Columns([], [], [], [])

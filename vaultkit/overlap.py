@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .index import DB_ERRORS
 from .model import FileProblem, FileStat, RefreshStats
-from .refresh import Walked, walk_mark, walk_state, walk_vault
+from .refresh import Walked, columns_mark, walk_state, walk_vault_columns
 
 if TYPE_CHECKING:
     from .vault import Vault
@@ -126,13 +126,13 @@ def _walk_and_tell(vault: Vault, mark: str, fd: int) -> None:  # pragma: no cove
     code = 1
     gc.disable()  # nothing here lives long enough to need the collector
     try:
-        found, problems = walk_vault(vault.root, vault.follow_symlinks)
+        # by column: no tuple per file to make, and marshal takes lists of str and int fast
+        walked, problems = walk_vault_columns(vault.root, vault.follow_symlinks)
         skipped = [tuple(p) for p in problems]
-        if walk_mark(found) == mark:
-            message: tuple[object, ...] = (_SAME, skipped, len(found))
-        else:  # by column: marshal takes lists of str and int fast
-            columns = [list(c) for c in zip(*found.values(), strict=True)] or [[]] * 4
-            message = (_CHANGED, skipped, *columns)
+        if columns_mark(walked) == mark:
+            message: tuple[object, ...] = (_SAME, skipped, len(walked.paths))
+        else:
+            message = (_CHANGED, skipped, *walked)
         data = marshal.dumps(message, 2)  # version 2: no table of shared objects, 2x faster
         view = memoryview(data)
         while view:

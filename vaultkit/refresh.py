@@ -16,7 +16,7 @@ import sys
 import time
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -110,9 +110,18 @@ def walk_vault(root: Path, follow_symlinks: bool = False
     """Every file of the vault (:func:`scan.walk`), and what the walk had to skip as
     problems."""
     problems: list[FileProblem] = []
-    found = scan.walk(root, lambda w: problems.append(FileProblem(w.path, w.code, w.message)),
-                      follow_symlinks)
-    return found, problems
+    return scan.walk(root, _problem_into(problems), follow_symlinks), problems
+
+
+def walk_vault_columns(root: Path, follow_symlinks: bool = False
+                       ) -> tuple[scan.Columns, list[FileProblem]]:
+    """:func:`walk_vault` by column (:func:`scan.walk_columns`)."""
+    problems: list[FileProblem] = []
+    return scan.walk_columns(root, _problem_into(problems), follow_symlinks), problems
+
+
+def _problem_into(problems: list[FileProblem]) -> Callable[[scan.WalkWarning], None]:
+    return lambda w: problems.append(FileProblem(w.path, w.code, w.message))
 
 
 def walk_state(root: Path, index: Index) -> tuple[int, str] | None:
@@ -536,11 +545,22 @@ def _folder_of(st: FileStat) -> str:
     return st[0][: st[0].rfind("/") + 1]
 
 
+def columns_mark(walked: scan.Columns) -> str:
+    """:func:`walk_mark` of a walk taken by column (:func:`scan.walk_columns`)."""
+    return _mark(walked.paths, walked.mtimes, walked.sizes)
+
+
 def _digest(stats: Sequence[FileStat]) -> str:
+    # FileStat: a named tuple (path, mtime_ns, size, is_note)
+    return _mark(map(itemgetter(0), stats), map(itemgetter(1), stats),
+                 map(itemgetter(2), stats))
+
+
+def _mark(paths: Iterable[str], mtimes: Iterable[int], sizes: Iterable[int]) -> str:
     h = blake2b(digest_size=16)
-    h.update("\0".join(map(itemgetter(0), stats)).encode("utf-8", "surrogatepass"))
-    h.update(array("q", map(itemgetter(1), stats)).tobytes())  # FileStat: a named tuple
-    h.update(array("q", map(itemgetter(2), stats)).tobytes())
+    h.update("\0".join(paths).encode("utf-8", "surrogatepass"))
+    h.update(array("q", mtimes).tobytes())
+    h.update(array("q", sizes).tobytes())
     return h.hexdigest()
 
 
