@@ -149,3 +149,38 @@ def test_json_stdout_is_only_json(cli: Cli, make_vault: VaultFactory) -> None:
     result = cli("unresolved", "--vault", str(root), "--json")
     assert result.stdout.lstrip().startswith("[")
     assert "bad-frontmatter" in result.stderr
+
+
+def test_a_stdout_that_cannot_encode_every_name(make_vault: VaultFactory) -> None:
+    """A Latin-1 locale, or a Windows console redirected to a file: machine output (JSON,
+    GraphML) is UTF-8 all the same, text for people escapes what it cannot encode, and
+    nothing fails with a traceback."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from xml.etree import ElementTree
+
+    root = make_vault({"x.md": "# X\n[[Ωmega 😀]]\n", "Émoji 😀.md": "see [[x]]\n"})
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+
+    def run(*args: str, code: int = 0) -> tuple[bytes, str]:
+        done = subprocess.run([sys.executable, "-m", "vaultkit", *args, "--vault", str(root)],
+                              capture_output=True, env=env)
+        stderr = done.stderr.decode("latin-1")
+        assert done.returncode == code and "Traceback" not in stderr, (args, stderr)
+        return done.stdout, stderr
+
+    items = json.loads(run("unresolved", "--json")[0].decode("utf-8"))
+    assert [i["target"] for i in items] == ["Ωmega 😀"]
+    assert json.loads(run("backlinks", "x", "--json")[0].decode("utf-8"))[0]["source"] == (
+        "Émoji 😀.md")
+    report = json.loads(run("check", "--format", "json", code=1)[0].decode("utf-8"))
+    assert "Ωmega 😀" in json.dumps(report, ensure_ascii=False)
+    graph = ElementTree.fromstring(run("graph", "--format", "graphml")[0])
+    assert "Émoji 😀.md" in {n.get("id") for n in graph.iter() if n.tag.endswith("node")}
+    table = run("unresolved")[0].decode("latin-1")
+    assert "\\u03a9mega \\U0001f600" in table
+    lines = run("check", code=1)[0].decode("latin-1")
+    assert "x.md:2:1: error unresolved-link" in lines and "\\u03a9mega" in lines
+    assert "\\u03a9mega" in run("backlinks", "Ωmega", code=2)[1]

@@ -78,6 +78,9 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
 def main(argv: list[str] | None = None) -> None:
     """Run ``vaultkit`` with ``argv`` (default: the process's arguments); exits."""
     argv = sys.argv[1:] if argv is None else argv
+    from . import render  # (every command loads it)
+
+    render.tolerant_streams()
     parsed = parse(argv)
     if parsed is None:
         from .cli import app

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -45,8 +46,43 @@ def emit_json(data: Any) -> None:
 
 
 def write(text: str) -> None:
-    """Text made beforehand (:func:`json_text`), on stdout as it is."""
-    sys.stdout.write(text)
+    """Text made beforehand (:func:`json_text`), on stdout as it is (UTF-8)."""
+    write_utf8(text)
+
+
+def write_utf8(text: str) -> None:
+    """Text for programs (JSON, GraphML, DOT, ...) on stdout, in UTF-8 whatever the
+    locale's encoding: JSON's one encoding (RFC 8259) and the one those formats declare.
+    Where stdout would encode otherwise (a Latin-1 locale, a Windows console redirected to
+    a file), the bytes go to its buffer: a note named in Greek or with an emoji must
+    neither fail nor come out as another text."""
+    out = sys.stdout
+    if is_utf8(out) or not hasattr(out, "buffer"):
+        out.write(text)
+        return
+    out.flush()
+    out.buffer.write(text.encode("utf-8", "backslashreplace"))
+    out.buffer.flush()
+
+
+def is_utf8(stream: Any) -> bool:
+    """Does ``stream`` encode text as UTF-8 (or take text as it is, like ``StringIO``)?"""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def tolerant_streams() -> None:
+    """Where stdout or stderr cannot encode every character (see :func:`write_utf8`),
+    text for people is written with escapes (``\\u03a9``) for what it cannot encode,
+    instead of failing: called once, when a command line starts."""
+    for stream in (sys.stdout, sys.stderr):
+        if not is_utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def json_text(data: Any) -> str:
@@ -290,7 +326,7 @@ class WatchOutput:
     def report(self, report: RefreshReport) -> None:
         self._last = report
         if self.as_json:
-            sys.stdout.write(json.dumps(watch_json(report), ensure_ascii=False) + "\n")
+            write_utf8(json.dumps(watch_json(report), ensure_ascii=False) + "\n")
         elif self._live is None:
             sys.stdout.write(watch_summary(report) + "\n" + "".join(
                 f"  {text}\n" for _, text in watch_lines(report)))
