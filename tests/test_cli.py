@@ -184,3 +184,26 @@ def test_a_stdout_that_cannot_encode_every_name(make_vault: VaultFactory) -> Non
     lines = run("check", code=1)[0].decode("latin-1")
     assert "x.md:2:1: error unresolved-link" in lines and "\\u03a9mega" in lines
     assert "\\u03a9mega" in run("backlinks", "Ωmega", code=2)[1]
+
+
+def test_a_table_sent_to_a_pipe_keeps_each_row_on_one_line(make_vault: VaultFactory) -> None:
+    """``vaultkit unresolved | grep ...`` must find whole rows: not on a terminal, tables do
+    not fold at 80 columns (unless COLUMNS says how wide)."""
+    import os
+    import subprocess
+    import sys
+
+    deep = "A folder with a long name/and another one inside it/"
+    root = make_vault({f"{deep}Source note.md": "[[A missing note with a long name too]]\n"})
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+
+    def table(env: dict[str, str]) -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "vaultkit", "unresolved", "--vault",
+                               str(root)], capture_output=True, text=True, env=env, check=True)
+        return done.stdout.splitlines()
+
+    rows = [line for line in table(env) if "Source note.md" in line]
+    assert len(rows) == 1 and f"{deep}Source note.md:1:1" in rows[0]
+    assert "[[A missing note with a long name too]]" in rows[0]
+    folded = table({**env, "COLUMNS": "60"})
+    assert max(map(len, folded)) <= 60 and not any(f"{deep}Source" in x for x in folded)

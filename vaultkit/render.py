@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -122,9 +123,26 @@ def stats_json(stats: Stats) -> dict[str, Any]:
 
 
 def _console(stderr: bool = False) -> Any:
+    """A rich console on stdout (or stderr). Not on a terminal (a pipe, a file) and with no
+    ``COLUMNS`` set, it is as wide as what it prints: a table row stays one line, for
+    ``grep``, instead of folding at 80 columns."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None
+    if "COLUMNS" not in os.environ and not _isatty(stream):
+        width = UNFOLDED_WIDTH
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+
+
+UNFOLDED_WIDTH = 100_000  # columns of a console that is not a terminal
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
