@@ -207,3 +207,31 @@ def test_a_table_sent_to_a_pipe_keeps_each_row_on_one_line(make_vault: VaultFact
     assert "[[A missing note with a long name too]]" in rows[0]
     folded = table({**env, "COLUMNS": "60"})
     assert max(map(len, folded)) <= 60 and not any(f"{deep}Source" in x for x in folded)
+
+
+def test_the_plain_table_is_the_rich_table(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table for a pipe (or a long one) is drawn without rich's layout, ~200x faster,
+    and must look as rich draws it: same columns, padding, rules and cut contexts."""
+    from vaultkit import render
+
+    long = "a line of context " * 3 + "漢字ノート" * 4 + " [[Target]] and then more text " * 3
+    rows = [("Notes/漢字ノート.md", "3:14", "[[Target]]", long),
+            ("😀 emoji.md", None, render.styled("[[x|y]]", "bold red"), "short"),
+            ("a.md", 1, "", "tab\there, 漢字\tand\t\tmore")]
+
+    def drawn(columns: str | None) -> list[str]:
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        render.table("Title", ["source", "line:col", "link", "context"], rows)
+        return [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+
+    plain = drawn(None)
+    assert plain == drawn("99999")  # rich, as wide as it likes
+    assert len(plain) == 3 + len(rows) and plain[0] == "Title (3)"
+    assert plain[3].endswith("…") and "\x1b" not in "".join(plain)
+    assert drawn("60") != plain  # rich, fitting 60 columns
+    monkeypatch.setattr(render, "BIG_TABLE", len(rows) - 1)
+    assert drawn("60") == plain  # too long to read: drawn plain, even for a terminal
