@@ -197,6 +197,58 @@ def test_pagerank_matches_networkx() -> None:
     assert ours == pytest.approx(theirs, abs=1e-9)
 
 
+def _power_iteration(d: nx.DiGraph, alpha: float = 0.85, steps: int = 3000) -> dict[str, float]:
+    """PageRank as networkx defines it, the plain way: the oracle for our numpy one."""
+    nodes = list(d)
+    n = len(nodes)
+    out = {u: sum(w for _, _, w in d.out_edges(u, data="weight")) for u in nodes}
+    x = dict.fromkeys(nodes, 1.0 / n)
+    for _ in range(steps):
+        spread = alpha * sum(x[u] for u in nodes if out[u] == 0) / n + (1 - alpha) / n
+        x = {v: spread + alpha * sum(x[u] * w / out[u] for u, _, w in d.in_edges(v, data="weight"))
+             for v in nodes}
+    return x
+
+
+def test_pagerank_matches_a_plain_power_iteration() -> None:
+    import random
+
+    rng = random.Random(7)
+    d = nx.DiGraph()
+    d.add_nodes_from(f"n{i}" for i in range(60))  # some with no links at all
+    for _ in range(150):
+        u, v = rng.sample(range(50), 2)
+        d.add_edge(f"n{u}", f"n{v}", weight=rng.randint(1, 4))
+    ours = gr.pagerank(d, tol=1e-15, max_iter=3000)
+    assert ours == pytest.approx(_power_iteration(d), abs=1e-12)
+    assert sum(ours.values()) == pytest.approx(1)
+    assert gr.pagerank(nx.DiGraph()) == {}
+
+
+def test_the_index_gives_the_note_links_the_graph_gives(make_vault: VaultFactory) -> None:
+    """hubs and islands read linked pairs from the index, not the whole graph: the same
+    notes and pairs (attachments, excluded notes, self links and ghosts left out)."""
+    files: dict[str, str | bytes] = {
+        **FILES, "Self.md": "[[Self]] [[Self]] [[Home]] [[Home]] [[Nowhere]]",
+        "Archive/Old.md": "[[Home]]", "Home2.md": "![[diagram.png]] [[Archive/Old]]",
+        ".obsidian/app.json": '{"userIgnoreFilters": ["Archive/"]}'}
+    v = Vault.open(make_vault(files))
+    from vaultkit import queries as q
+
+    from_index = gr.note_links(q.graph_notes(v.index), q.linked_pairs(v.index))
+    from_graph = gr.note_links_of(v.graph(ghosts=False))
+    assert from_index.paths == from_graph.paths and "Archive/Old.md" not in from_index.paths
+    for a, b in zip(from_index[1:], from_graph[1:], strict=True):
+        assert a.tolist() == b.tolist()
+    self_note = from_index.paths.index("Self.md")
+    pairs = list(zip(from_index.src.tolist(), from_index.dst.tolist(),
+                     from_index.weight.tolist(), strict=True))
+    assert [(from_index.paths[t], w) for s_, t, w in pairs if s_ == self_note] == [
+        ("Home.md", 2.0)]
+    assert v.hubs(limit=0) == gr.hubs(v.graph(ghosts=False), limit=0)
+    assert v.islands() == gr.islands(v.graph(ghosts=False))
+
+
 def test_shortest_path(vault: Vault) -> None:
     steps = vault.shortest_path("Index", "Google")
     assert [(s.source, s.target, s.text) for s in steps] == [

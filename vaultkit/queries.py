@@ -172,6 +172,19 @@ def graph_files(index: Index) -> list[Row]:
     return index.query("SELECT path, is_note, excluded FROM files ORDER BY path")
 
 
+def graph_notes(index: Index) -> list[Row]:
+    """(id, path) of the notes that are not excluded, in path order."""
+    return index.query("SELECT id, path FROM files WHERE is_note = 1 AND excluded = 0"
+                       " ORDER BY path")
+
+
+def linked_pairs(index: Index) -> list[Row]:
+    """(source id, destination id, links) of every pair of different files linked (one
+    row a pair: the graph's analytics need no more)."""
+    return index.query("SELECT src, dst, count(*) FROM links"
+                       " WHERE dst IS NOT NULL AND src != dst GROUP BY src, dst")
+
+
 def graph_links(index: Index) -> list[Row]:
     """(source, resolved path or None, target, line, col, text, subpath, kind, embed) of
     every link, in file order."""

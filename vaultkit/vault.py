@@ -24,7 +24,7 @@ from .refresh import Progress, Walked, refresh, refresh_paths
 from .resolve import Suggester, name_key
 
 if TYPE_CHECKING:  # graph and mentions load on first use: most commands need neither
-    from .graph import Graph
+    from .graph import Graph, NoteLinks
     from .mentions import MentionSearch
     from .model_check import Diagnostic
     from .model_graph import Hub, Island, Mention, MentionCount, PathStep, Related
@@ -372,7 +372,7 @@ class Vault:
 
     def hubs(self, limit: int = 20, by: str = "pagerank") -> list[Hub]:
         """The most important notes, by PageRank (or ``by="in-degree"``)."""
-        return _graph_module().hubs(self.graph(ghosts=False), limit, by)
+        return _graph_module().hubs_of(self._note_links(), limit, by)
 
     def shortest_path(self, a: str, b: str, undirected: bool = False) -> list[PathStep]:
         """The fewest links leading from note ``a`` to note ``b``; raises NoPath."""
@@ -385,7 +385,13 @@ class Vault:
 
     def islands(self) -> list[Island]:
         """Groups of notes not linked to the largest group (its other components)."""
-        return _graph_module().islands(self.graph(ghosts=False))
+        return _graph_module().islands_of(self._note_links())
+
+    def _note_links(self) -> NoteLinks:
+        """Which notes link to which, from the index (not the whole graph: at 100,000
+        notes, 0.5 GB and seconds instead of 1.5 GB and half a minute)."""
+        return _graph_module().note_links(q.graph_notes(self.index),
+                                          q.linked_pairs(self.index))
 
     @_recovering
     def mentions(self, note: str) -> list[Mention]:
