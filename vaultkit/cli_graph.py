@@ -102,7 +102,7 @@ def graph(
             g = ego(g, v.find(around), 1 if depth is None else depth)
         text = ex.export(g, out)
         if output is None:
-            render.write_utf8(text)
+            render.write(text)
             return
         write_atomic(output, text)
         render.info(f"vaultkit: wrote {out} of {ex.node_count_line(ex.gr.view(g))} to {output}")

@@ -225,17 +225,18 @@ def note_links(notes: Sequence[tuple[int, str]], pairs: Iterable[tuple[int, int,
 def note_links_of(g: nx.MultiDiGraph) -> NoteLinks:
     """:class:`NoteLinks` of a graph made by :func:`build`."""
     d = note_graph(g)
-    paths = sorted(d)
-    position = {p: i for i, p in enumerate(paths)}
-    edges = [(position[u], position[v], w) for u, v, w in d.edges(data="weight")]
-    return _arrays(paths, edges)
+    return _links_of(d, sorted(d))
 
 
-def _arrays(paths: list[str], edges: Sequence[tuple[int, int, float]]) -> NoteLinks:
+def _links_of(d: nx.DiGraph, nodes: list[str]) -> NoteLinks:
+    """The weighted edges of ``d`` (weight 1 when unset) as :class:`NoteLinks` over
+    ``nodes`` (all of its nodes, in the order wanted)."""
     import numpy as np
 
+    position = {n: i for i, n in enumerate(nodes)}
+    edges = [(position[u], position[v], w) for u, v, w in d.edges(data="weight", default=1)]
     rows = np.array(edges, dtype=np.float64).reshape(-1, 3)
-    return _ordered(paths, rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64),
+    return _ordered(nodes, rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64),
                     rows[:, 2])
 
 
@@ -251,9 +252,7 @@ def pagerank(d: nx.DiGraph, alpha: float = 0.85, tol: float = 1.0e-6,
     """Weighted PageRank by power iteration, as ``networkx.pagerank`` defines it (dangling
     nodes spread their rank evenly), of any weighted DiGraph."""
     nodes = list(d)
-    position = {n: i for i, n in enumerate(nodes)}
-    edges = [(position[u], position[v], w) for u, v, w in d.edges(data="weight", default=1)]
-    rank = pagerank_of(_arrays(nodes, edges), alpha, tol, max_iter)
+    rank = pagerank_of(_links_of(d, nodes), alpha, tol, max_iter)
     return dict(zip(nodes, rank.tolist(), strict=True))
 
 

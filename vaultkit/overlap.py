@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .index import DB_ERRORS
 from .model import FileProblem, FileStat, RefreshStats
 from .refresh import Walked, columns_mark, walk_state, walk_vault_columns
+from .scan import no_gc
 
 if TYPE_CHECKING:
     from .vault import Vault
@@ -164,13 +165,8 @@ def _decode(data: bytes) -> tuple[str, list[FileProblem], object] | None:
             return _SAME, problems, int(rest[0])
         # FileStat(...) without the named tuple's Python-level __new__, nor a collector
         # walking the 100k tuples being made
-        collect = gc.isenabled()
-        gc.disable()
-        try:
+        with no_gc():
             stats = map(tuple.__new__, repeat(FileStat), zip(*rest, strict=True))
             return _CHANGED, problems, dict(zip(rest[0], stats, strict=True))
-        finally:
-            if collect:
-                gc.enable()
     except (EOFError, ValueError, TypeError, IndexError):
         return None

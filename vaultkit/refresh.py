@@ -168,7 +168,7 @@ def _apply(
     broken: list[LinkRef] = []
     problems: list[FileProblem] = []
     vanished: list[str] = []
-    with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows), _no_gc():
+    with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows), scan.no_gc():
         shards = index.shard_folder() if _workers(len(to_parse)) else None
         broken += _store(Context(root, ids, resolver, shards), index, to_parse, old_broken,
                          problems, vanished, progress)
@@ -225,19 +225,6 @@ def _gather(rows: Rows, item: Parsed) -> None:
     rows.headings += item.headings
     rows.blocks += item.blocks
     rows.aliases += item.aliases
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Rows made while many notes are read hold no cycles; the collector would only
-    walk them again and again."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _forget_suggestions(index: Index, removed: list[str], added: list[str]) -> None:

@@ -47,12 +47,7 @@ def emit_json(data: Any) -> None:
 
 
 def write(text: str) -> None:
-    """Text made beforehand (:func:`json_text`), on stdout as it is (UTF-8)."""
-    write_utf8(text)
-
-
-def write_utf8(text: str) -> None:
-    """Text for programs (JSON, GraphML, DOT, ...) on stdout, in UTF-8 whatever the
+    """Text for programs (:func:`json_text`, GraphML, DOT, ...) on stdout, in UTF-8 whatever the
     locale's encoding: JSON's one encoding (RFC 8259) and the one those formats declare.
     Where stdout would encode otherwise (a Latin-1 locale, a Windows console redirected to
     a file), the bytes go to its buffer: a note named in Greek or with an emoji must
@@ -78,7 +73,7 @@ def is_utf8(stream: Any) -> bool:
 
 
 def tolerant_streams() -> None:
-    """Where stdout or stderr cannot encode every character (see :func:`write_utf8`),
+    """Where stdout or stderr cannot encode every character (see :func:`write`),
     text for people is written with escapes (``\\u03a9``) for what it cannot encode,
     instead of failing: called once, when a command line starts."""
     for stream in (sys.stdout, sys.stderr):
@@ -128,21 +123,21 @@ def _console(stderr: bool = False) -> Any:
     ``grep``, instead of folding at 80 columns."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    width = None
-    if "COLUMNS" not in os.environ and not _isatty(stream):
-        width = UNFOLDED_WIDTH
+    width = UNFOLDED_WIDTH if _unfolded(sys.stderr if stderr else sys.stdout) else None
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 UNFOLDED_WIDTH = 100_000  # columns of a console that is not a terminal
 
 
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # no such method, or closed
+def _unfolded(stream: Any) -> bool:
+    """Is ``stream`` a pipe or a file, with no ``COLUMNS`` to fold text at?"""
+    if "COLUMNS" in os.environ:
         return False
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or closed
+        return True
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -153,7 +148,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     if not rows:
         console.print(f"[dim]{title}: {empty}[/dim]")
         return
-    if len(rows) > BIG_TABLE or console.width == UNFOLDED_WIDTH:
+    if len(rows) > BIG_TABLE or _unfolded(sys.stdout):
         return _plain_table(f"{title} ({len(rows)})", columns, rows)
     from rich.table import Table
     from rich.text import Text
@@ -162,7 +157,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                 header_style="bold")
     for col in columns:
         if col == "context":  # long lines: one row each, cut with an ellipsis
-            tbl.add_column(col, overflow="ellipsis", no_wrap=True, max_width=64)
+            tbl.add_column(col, overflow="ellipsis", no_wrap=True, max_width=CONTEXT_WIDTH)
         else:
             tbl.add_column(col, overflow="fold")
     for row in rows:
@@ -390,7 +385,7 @@ class WatchOutput:
     def report(self, report: RefreshReport) -> None:
         self._last = report
         if self.as_json:
-            write_utf8(json.dumps(watch_json(report), ensure_ascii=False) + "\n")
+            write(json.dumps(watch_json(report), ensure_ascii=False) + "\n")
         elif self._live is None:
             sys.stdout.write(watch_summary(report) + "\n" + "".join(
                 f"  {text}\n" for _, text in watch_lines(report)))

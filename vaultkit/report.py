@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from .check import CODES, baseline_keys
 from .model_check import Diagnostic
-from .render import one_line, write_utf8
+from .render import one_line, write
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -133,10 +133,10 @@ def emit(diags: Sequence[Diagnostic], fmt: str, root: Path, levels: Mapping[str,
     where = where_from(root)
     out = sys.stdout
     if fmt == "json":
-        write_utf8(json.dumps(json_items(diags), ensure_ascii=False, indent=2) + "\n")
+        write(json.dumps(json_items(diags), ensure_ascii=False, indent=2) + "\n")
     elif fmt == "sarif":
-        write_utf8(json.dumps(sarif_log(diags, levels, __version__, where),
-                              ensure_ascii=False, indent=2) + "\n")
+        write(json.dumps(sarif_log(diags, levels, __version__, where),
+                         ensure_ascii=False, indent=2) + "\n")
     elif fmt == "github":
         out.writelines(github_line(d, where) + "\n" for d in diags)
     else:

@@ -13,6 +13,7 @@ See docs/reliability.md.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import json
@@ -67,13 +68,21 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
     path lies outside the vault (``[scan] follow_symlinks`` in ``.vaultkit.toml``); a
     folder already being walked is never entered again, so links cannot loop."""
     make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
-    collect = gc.isenabled()
-    gc.disable()  # 100k tuples and no cycle: the collector would only walk them, again
-    try:
+    with no_gc():  # 100k tuples and no cycle: the collector would only walk them, again
         return {rel: make(FileStat, (rel, st.st_mtime_ns, st.st_size, note))
                 for rel, st, note in _Walker(root, warn, follow_symlinks).files(str(root), "")}
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """The garbage collector off for a while: what is made meanwhile (rows, a walk's
+    tuples) holds no cycles, and the collector would only walk it again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        if collect:
+        if was:
             gc.enable()
 
 
@@ -92,17 +101,12 @@ def walk_columns(root: Path, warn: Warn | None = None, follow_symlinks: bool = F
     """:func:`walk`'s files, in its order, by column."""
     walked = Columns([], [], [], [])
     path, mtime, size, note = (c.append for c in walked)
-    collect = gc.isenabled()
-    gc.disable()
-    try:
+    with no_gc():
         for rel, st, is_note in _Walker(root, warn, follow_symlinks).files(str(root), ""):
             path(rel)
             mtime(st.st_mtime_ns)
             size(st.st_size)
             note(is_note)
-    finally:
-        if collect:
-            gc.enable()
     return walked
 
 
