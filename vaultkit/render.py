@@ -82,19 +82,70 @@ def tolerant_streams() -> None:
 
 
 def json_text(data: Any) -> str:
-    """``data`` as one JSON document and a newline: indented for a terminal, compact (and
-    much faster: the C encoder) for a pipe."""
-    data = _jsonable_list(data) if isinstance(data, list) else to_jsonable(data)
-    indent = 2 if sys.stdout.isatty() else None
-    return json.dumps(data, ensure_ascii=False, indent=indent, default=_default) + "\n"
+    """``data`` as one JSON document and a newline: indented for a terminal, compact (no
+    space after ``,`` and ``:``; the C encoder) for a pipe."""
+    kind = _row_kind(data) if isinstance(data, list) else None
+    if kind is not None:  # rows of one named tuple
+        data = [dict(zip(kind._fields, x, strict=True)) for x in data]
+    elif isinstance(data, list):
+        data = [to_jsonable(x) for x in data]
+    else:
+        data = to_jsonable(data)
+    if sys.stdout.isatty():
+        return json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n"
+    if kind is not None and len(data) > BIG_JSON and _floatless(kind):
+        fast = _orjson_text(data)
+        if fast is not None:
+            return fast
+    return compact_json(data) + "\n"
 
 
-def _jsonable_list(items: list[Any]) -> list[Any]:
+def compact_json(data: Any) -> str:
+    """``data`` as compact JSON text, as :func:`json_text` writes it to a pipe."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _row_kind(items: list[Any]) -> Any:
+    """The named tuple class of every item, if they are all of one (a query's rows)."""
     kind = type(items[0]) if items else None
-    names = getattr(kind, "_fields", None)
-    if names is not None and issubclass(kind, tuple) and all(type(x) is kind for x in items):
-        return [dict(zip(names, x, strict=True)) for x in items]  # rows of one kind
-    return [to_jsonable(x) for x in items]
+    if (kind is not None and issubclass(kind, tuple) and hasattr(kind, "_fields")
+            and all(type(x) is kind for x in items)):
+        return kind
+    return None
+
+
+BIG_JSON = 2000  # rows in an answer above which orjson writes it (its import costs ~15 ms)
+
+
+def _floatless(kind: type) -> bool:
+    """Are none of this named tuple's fields floats (nor of any type)? orjson and the
+    stdlib spell some floats differently (``1e-05`` / ``0.00001``); nothing else."""
+    try:
+        hints = dict(kind.__annotations__)
+    except Exception:  # Python 3.14 evaluates them when asked: a name known only to mypy
+        return False
+    return len(hints) == len(kind._fields) and not any(  # type: ignore[attr-defined]
+        _FLOATY.search(h if isinstance(h, str) else getattr(h, "__forward_arg__", None)
+                       or repr(h)) for h in hints.values())
+
+
+_FLOATY = re.compile(r"\b(?:float|Any|object|complex|Decimal)\b")
+
+
+def _orjson_text(data: list[Any]) -> str | None:
+    """:func:`compact_json` of a long answer, and its newline, made by orjson: the same
+    text, ~15x sooner (the 43,000 backlinks of a 100,000-note vault: ~17 ms instead of
+    ~260 ms). None where orjson is missing or refuses the data (a lone surrogate, an int
+    beyond 64 bits): then the stdlib makes it."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency; a platform without its wheel
+        return None
+    try:
+        raw = orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return None
+    return raw.decode("utf-8")
 
 
 def _default(value: Any) -> Any:
@@ -385,7 +436,7 @@ class WatchOutput:
     def report(self, report: RefreshReport) -> None:
         self._last = report
         if self.as_json:
-            write(json.dumps(watch_json(report), ensure_ascii=False) + "\n")
+            write(compact_json(watch_json(report)) + "\n")
         elif self._live is None:
             sys.stdout.write(watch_summary(report) + "\n" + "".join(
                 f"  {text}\n" for _, text in watch_lines(report)))
