@@ -286,10 +286,11 @@ class Vault:
             by_alias[low].append(path)
         picks = {t: list(dict.fromkeys(by_alias.get(t.lower(), []) + closest.get(t, [])))[:limit]
                  for t in wanted}
-        counts = q.name_counts(self.index, sorted({name_key(p) for ps in picks.values()
-                                                  for p in ps}))
-        return {t: tuple(dict.fromkeys(_link_text(p, counts) for p in ps))
-                for t, ps in picks.items()}
+        # each path once: at 100,000 notes ~28,000 targets name ~37,000 paths ~65,000 times
+        keys = {p: name_key(p) for ps in picks.values() for p in ps}
+        counts = q.name_counts(self.index, sorted(set(keys.values())))
+        texts = {p: _link_text(p, counts, key) for p, key in keys.items()}
+        return {t: tuple(dict.fromkeys(map(texts.__getitem__, ps))) for t, ps in picks.items()}
 
     @_recovering
     def unresolved(self, suggestions: bool = True, progress: Progress | None = None
@@ -422,10 +423,11 @@ def _graph_module():  # type: ignore[no-untyped-def]
     return graph
 
 
-def _link_text(path: str, counts: dict[str, int]) -> str:
-    """The bare name when it is unique in the vault, else the path (without ``.md``)."""
+def _link_text(path: str, counts: dict[str, int], key: str) -> str:
+    """The bare name when it is unique in the vault (``key``: its name key), else the path
+    (without ``.md``)."""
     stem = path[:-3] if path.lower().endswith(".md") else path
-    return stem.rsplit("/", 1)[-1] if counts.get(name_key(path), 0) == 1 else stem
+    return stem.rsplit("/", 1)[-1] if counts.get(key, 0) == 1 else stem
 
 
 def _most_common(variants: Counter[str]) -> str:
