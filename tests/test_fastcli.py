@@ -85,13 +85,38 @@ def test_parse_reads_arguments_and_options() -> None:
         "backlinks", {"note": "-", "vault": "", "json": True})
     assert fastcli.parse(["index", "-v", "a b", "--rebuild"]) == (
         "index", {"vault": "a b", "rebuild": True})
+    assert fastcli.parse(["backlinks", "--json", "--", "-x"]) == (
+        "backlinks", {"json": True, "note": "-x"})
+    assert fastcli.parse(["check", "-f", "json", "--", "--staged", "-"]) == (
+        "check", {"fmt": "json", "files": ["--staged", "-"]})
+    assert fastcli.parse(["tags", "--"]) == ("tags", {})
+
+
+def test_names_starting_with_a_dash_after_double_dash(make_vault: VaultFactory,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """``vaultkit backlinks -- -x``: a note named ``-x`` (scripts pass names after
+    ``--``), answered without typer, as typer answers it."""
+    root = make_vault({"-x.md": "[[a]]\n", "a.md": "[[-x]] and [[-x.md]]\n",
+                       "--json.md": "[[-x]]\n"})
+    for argv in (["backlinks", "--vault", str(root), "--json", "--", "-x"],
+                 ["links", "-v", str(root), "--", "--json"],
+                 ["check", "--vault", str(root), "--", "-x.md", "a.md"]):
+        assert fastcli.parse(argv) is not None
+        fast = _run(fastcli.main, argv, capsys)
+        assert fast == _run(_typer, argv, capsys), argv
+    found = json.loads(_run(fastcli.main, ["backlinks", "-v", str(root), "--json", "--", "-x"],
+                            capsys)[1])
+    assert [(b["source"], b["text"]) for b in found] == [
+        ("--json.md", "[[-x]]"), ("a.md", "[[-x]]"), ("a.md", "[[-x.md]]")]
 
 
 @pytest.mark.parametrize("argv", [
     [], ["-h"], ["--help"], ["backlinks"], ["backlinks", "-h"], ["backlinks", "a", "b"],
     ["backlinks", "a", "--vault"], ["backlinks", "a", "--vault", "-x"],
     ["backlinks", "a", "-vX"], ["backlinks", "a", "-v=X"], ["backlinks", "a", "--jsn"],
-    ["backlinks", "--", "-a"], ["orphans", "x"], ["tags", "a", "b"], ["index", "--json=1"],
+    ["backlinks", "--", "a", "b"], ["orphans", "--", "x"], ["orphans", "x"], ["tags", "a", "b"],
+    ["index", "--json=1"],
     ["index", "--vault", "a", "--vault", "b"], ["watch"], ["graph"], ["hubs", "--json"],
     ["Backlinks", "a"],
 ])

@@ -3,10 +3,11 @@
 
 :func:`parse` understands a strict subset of what :mod:`vaultkit.cli` accepts: a query
 or ``index``/``check`` command followed by its own arguments and options, written out in
-full (``--vault PATH``, ``--vault=PATH``, ``-v PATH``, flags). Anything else, such as
-``-h``, an unknown or misspelt option, a missing argument, ``--``, an option value that
-starts with ``-`` or a short option glued to its value, goes to :mod:`vaultkit.cli`, whose
-typer parser answers it (with help or a usage error). Both paths call the same functions
+full (``--vault PATH``, ``--vault=PATH``, ``-v PATH``, flags), and ``--`` before arguments
+that start with ``-``. Anything else, such as ``-h``, an unknown or misspelt option, a
+missing argument, an option value that starts with ``-`` or a short option glued to its
+value, goes to :mod:`vaultkit.cli`, whose typer parser answers it (with help or a usage
+error). Both paths call the same functions
 in :mod:`vaultkit.commands`, so they give the same output and exit code.
 """
 
@@ -47,12 +48,15 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
     while i < len(rest):
         token = rest[i]
         i += 1
+        if token == "--":  # the rest are arguments, whatever they start with
+            args += rest[i:]
+            break
         if token in flags:
             kwargs[flags[token]] = True
         elif token.startswith("-") and token != "-":
             name, eq, value = token.partition("=")
             if name not in options or (eq and not name.startswith("--")):
-                return None  # unknown, help, "--", or "-vPATH"
+                return None  # unknown, help, or "-vPATH"
             if not eq:
                 if i == len(rest) or rest[i].startswith("-"):
                     return None  # typer says what is missing, or reads "-x" as the value
