@@ -177,7 +177,10 @@ def test_parallel_parse_gives_same_index(make_vault: VaultFactory,
     assert not list((root / ".vaultkit").glob("shards-*"))  # worker shards are deleted
 
 
-def test_suggestions_follow_files_coming_and_going(make_vault: VaultFactory) -> None:
+@pytest.mark.parametrize("scan_names", [2000, 0])  # names counted one by one, or by a scan
+def test_suggestions_follow_files_coming_and_going(make_vault: VaultFactory, scan_names: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("vaultkit.vault.SCAN_NAMES", scan_names)
     root = make_vault({"a.md": "[[Gemeni]] [[Plam 2]]\n", "Models/PaLM 2.md": ""})
     with Vault.open(root) as v:
         assert {u.target: u.suggestions for u in v.unresolved()} == {

@@ -42,6 +42,12 @@ def name_counts(index: Index, keys: list[str]) -> dict[str, int]:
                            " WHERE name_key IN ({marks}) GROUP BY name_key", keys))
 
 
+def shared_names(index: Index) -> dict[str, int]:
+    """How many files have each name key that two or more files have."""
+    return dict(index.query(
+        "SELECT name_key, count(*) FROM files GROUP BY name_key HAVING count(*) > 1"))
+
+
 def all_aliases(index: Index) -> list[tuple[str, str]]:
     """(alias, note path) pairs."""
     return index.query(

@@ -288,7 +288,12 @@ class Vault:
                  for t in wanted}
         # each path once: at 100,000 notes ~28,000 targets name ~37,000 paths ~65,000 times
         keys = {p: name_key(p) for ps in picks.values() for p in ps}
-        counts = q.name_counts(self.index, sorted(set(keys.values())))
+        names = sorted(set(keys.values()))
+        if len(names) > SCAN_NAMES:  # the picks are files of the index: each name has 1+
+            shared = q.shared_names(self.index)  # one scan of the name index, not 37k lookups
+            counts = {name: shared.get(name, 1) for name in names}
+        else:
+            counts = q.name_counts(self.index, names)
         texts = {p: _link_text(p, counts, key) for p, key in keys.items()}
         return {t: tuple(dict.fromkeys(map(texts.__getitem__, ps))) for t, ps in picks.items()}
 
@@ -421,6 +426,9 @@ def _graph_module():  # type: ignore[no-untyped-def]
     from . import graph
 
     return graph
+
+
+SCAN_NAMES = 2000  # suggested names above which their counts come from one scan
 
 
 def _link_text(path: str, counts: dict[str, int], key: str) -> str:
