@@ -238,7 +238,9 @@ def test_the_plain_table_is_the_rich_table(capsys: pytest.CaptureFixture[str],
     assert drawn("60") == plain  # too long to read: drawn plain, even for a terminal
 
 
-def test_a_long_json_answer_is_the_short_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_json_answer_is_the_short_one(monkeypatch: pytest.MonkeyPatch,
+                                             capsysbinary: pytest.CaptureFixture[bytes]
+                                             ) -> None:
     """Long answers are written by orjson (~15x faster): the same bytes as the stdlib's
     compact JSON, for every kind of text a note can hold; the stdlib where orjson would
     differ (a float) or refuses (a lone surrogate from a YAML escape)."""
@@ -266,6 +268,8 @@ def test_a_long_json_answer_is_the_short_one(monkeypatch: pytest.MonkeyPatch) ->
                             separators=(",", ":")) + "\n"
         assert render.json_text(answer) == stdlib and made.pop()
         assert json.loads(stdlib)[0]["text"] == answer[0].text
+        render.write(render.json_document(answer))  # orjson's bytes, to stdout as they are
+        assert capsysbinary.readouterr().out == stdlib.encode() and made.pop()
     odd = [*rows[:5], rows[5]._replace(context="a \ud83d alone")]
     assert render.json_text(odd) == json.dumps([r._asdict() for r in odd], ensure_ascii=False,
                                                separators=(",", ":")) + "\n"

@@ -103,7 +103,7 @@ def asked(vault: str | None, ask: Callable[[Any], T]) -> tuple[Any, T]:
 def _maybe_json(answer: Any, json: bool) -> Any:
     """With ``--json``, the answer as its JSON text: made by the question itself, so
     while the walk runs beside it (see :func:`asked`)."""
-    return render.json_text(answer) if json else answer
+    return render.json_document(answer) if json else answer
 
 
 def index(vault: str | None = None, json: bool = False, rebuild: bool = False) -> None:
