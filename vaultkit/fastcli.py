@@ -7,8 +7,8 @@ full (``--vault PATH``, ``--vault=PATH``, ``-v PATH``, flags), and ``--`` before
 that start with ``-``. Anything else, such as ``-h``, an unknown or misspelt option, a
 missing argument, an option value that starts with ``-`` or a short option glued to its
 value, goes to :mod:`vaultkit.cli`, whose typer parser answers it (with help or a usage
-error). Both paths call the same functions
-in :mod:`vaultkit.commands`, so they give the same output and exit code.
+error). Both paths call the same functions in :mod:`vaultkit.commands`, so they give the
+same output and exit code.
 """
 
 from __future__ import annotations
