@@ -281,3 +281,23 @@ def test_a_long_json_answer_is_the_short_one(monkeypatch: pytest.MonkeyPatch,
 
     scored = [Scored(f"n{i}.md", 1e-05 * i) for i in range(1, 6)]
     assert '"score":1e-05' in render.json_text(scored) and not made  # orjson: 0.00001
+
+
+def test_json_bytes_reach_any_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """orjson's UTF-8 bytes go to stdout's buffer whatever its encoding, and to a stream
+    without one (a StringIO standing for stdout) as text."""
+    import io
+    import sys
+
+    from vaultkit import render
+
+    doc = '[{"path":"Ωmega 😀.md"}]\n'
+    latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    monkeypatch.setattr(sys, "stdout", latin)
+    render.write("a ")
+    render.write(doc.encode())
+    assert latin.buffer.getvalue() == ("a " + doc).encode()  # type: ignore[attr-defined]
+    text = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", text)
+    render.write(doc.encode())
+    assert text.getvalue() == doc
