@@ -294,7 +294,7 @@ class Vault:
             counts = {name: shared.get(name, 1) for name in names}
         else:
             counts = q.name_counts(self.index, names)
-        texts = {p: _link_text(p, counts, key) for p, key in keys.items()}
+        texts = {p: _link_text(p, counts.get(key, 0) == 1) for p, key in keys.items()}
         return {t: tuple(dict.fromkeys(map(texts.__getitem__, ps))) for t, ps in picks.items()}
 
     @_recovering
@@ -431,11 +431,10 @@ def _graph_module():  # type: ignore[no-untyped-def]
 SCAN_NAMES = 2000  # suggested names above which their counts come from one scan
 
 
-def _link_text(path: str, counts: dict[str, int], key: str) -> str:
-    """The bare name when it is unique in the vault (``key``: its name key), else the path
-    (without ``.md``)."""
+def _link_text(path: str, unique: bool) -> str:
+    """The bare name when it is ``unique`` in the vault, else the path (without ``.md``)."""
     stem = path[:-3] if path.lower().endswith(".md") else path
-    return stem.rsplit("/", 1)[-1] if counts.get(key, 0) == 1 else stem
+    return stem.rsplit("/", 1)[-1] if unique else stem
 
 
 def _most_common(variants: Counter[str]) -> str:
