@@ -480,6 +480,9 @@ def test_a_running_watch_marks_the_index_current_and_queries_see_saves(
     try:
         assert wait_until(lambda: watchmark.kept_current(marks))
         (root / "a.md").write_text("[[b]] [[c]]\n")
+        # the mark was current before the save too: wait for the refresh that takes it in
+        # (its summary line), not for the mark alone, or a slow event races the query
+        assert "1 modified" in read_line(proc)
         assert wait_until(lambda: (marks / watchmark.DIRTY).exists() or
                           watchmark.kept_current(marks))
         assert wait_until(lambda: watchmark.kept_current(marks))  # taken in, and stays so
