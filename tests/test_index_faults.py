@@ -324,3 +324,22 @@ def test_two_processes_refreshing_at_once(generated: tuple[Path, Any]) -> None:
             err = _reap(proc)
             assert proc.returncode == 0, err
         assert _without_mtimes(hostile.index_dump(root)) == _without_mtimes(clean)
+
+
+def test_closing_an_index_whose_file_was_removed(tmp_path: Path) -> None:
+    """A new index not yet switched to WAL, its file removed (`rm -rf .vaultkit` while a
+    watch holds it): closing it neither raises nor leaves the connection open; whoever
+    opens the index next makes a new one."""
+    from vaultkit.index import Index
+
+    folder = tmp_path / ".vaultkit"
+    index = Index(folder / "index.db")
+    assert index.created and index._wal_pending
+    shutil.rmtree(folder)
+    index.close()
+    with pytest.raises(sqlite3.ProgrammingError):  # closed
+        index.db.execute("SELECT 1")
+    folder.mkdir()
+    again = Index(folder / "index.db")
+    assert again.created
+    again.close()

@@ -272,8 +272,13 @@ class Index:
             raise
 
     def close(self) -> None:
-        self._to_wal()
-        self.db.close()
+        # The file may be gone (`rm -rf .vaultkit` while a watch held it) or read-only:
+        # then it stays in rollback-journal mode, which whoever opens it next switches.
+        try:
+            with suppress(sqlite3.Error):
+                self._to_wal()
+        finally:
+            self.db.close()
 
     def _to_wal(self) -> None:
         """Put a new index in WAL mode once its first write has committed (see _connect)."""
