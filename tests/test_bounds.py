@@ -182,7 +182,7 @@ def test_the_walk_closes_every_folder_it_opens(bounded: tuple[Path, Path]) -> No
     before = len(os.listdir("/proc/self/fd"))
     found = scan.walk(root, warn=lambda w: None, follow_symlinks=True)
     assert "f29/g/n.md" in found and "Target.md" in found
-    walker = scan._Walker(root, None, False).files(str(root), "")
+    walker = scan.Walker(root, None, False).files(str(root), "")
     next(walker)  # stopped inside a folder: closing the walk closes it
     walker.close()
     assert len(os.listdir("/proc/self/fd")) == before

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .index import DB_ERRORS
 from .model import FileProblem, FileStat, RefreshStats
-from .refresh import Walked, columns_mark, walk_state, walk_vault_columns
+from .refresh import Walked, columns_mark, large, walk_state, walk_vault_columns
 from .scan import no_gc
 
 if TYPE_CHECKING:
+    from ._splitwalk import SharedWalk
     from .vault import Vault
 
 T = TypeVar("T")
@@ -58,7 +59,9 @@ def refresh_and_ask(vault: Vault, ask: Callable[[], T], refresh: Refresh
     if state is None:
         stats = refresh(None)
         return stats, ask()
-    version, mark = state
+    version, mark, shared = state
+    if shared is not None:
+        return _beside_shared_walk(vault, ask, refresh, shared, version, mark, start)
     index = vault.index
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # nothing buffered twice
@@ -105,13 +108,73 @@ def _meanwhile(fd: int) -> None:
         from . import parse  # noqa: F401
 
 
-def _state(vault: Vault) -> tuple[int, str] | None:
+def _state(vault: Vault) -> tuple[int, str, SharedWalk | None] | None:
+    """The index's version and walk mark (:func:`walk_state`), and the walk planned to be
+    shared when the vault is large (:mod:`vaultkit._splitwalk`); None when the walk cannot
+    run beside the question."""
     if vault.index.created or not can_fork():
         return None
     try:
-        return walk_state(vault.root, vault.index)
+        state = walk_state(vault.root, vault.index)
+        if state is None:
+            return None
+        big = large(vault.index) and not vault.follow_symlinks
     except DB_ERRORS:  # damaged, busy: the plain refresh deals with it
         return None
+    shared = None
+    if big:
+        from ._splitwalk import SharedWalk, can_split  # a query alone does not load it
+
+        shared = SharedWalk.plan(str(vault.root)) if can_split() else None
+    return (*state, shared)
+
+
+def _beside_shared_walk(vault: Vault, ask: Callable[[], T], refresh: Refresh,
+                        shared: SharedWalk, version: int, mark: str, start: float
+                        ) -> tuple[RefreshStats, T]:
+    """:func:`refresh_and_ask` for a large vault: a forked process walks it while the
+    question is asked, and this process joins the walk once it has its answer (it has
+    the whole walk then, with nothing to send over)."""
+    from ._splitwalk import Same
+
+    index = vault.index
+    answer: T | None = None
+    failure: Exception | None = None
+    problems: list[FileProblem] = []
+    try:
+        if not shared.start(lambda walked: columns_mark(walked) == mark):
+            stats = refresh(None)
+            return stats, ask()
+        try:
+            answer = ask()
+        except Exception as exc:  # it may be right (no such note), or not yet
+            failure = exc
+        # join the walk if much of it is left; else what is left is the other's, which
+        # then says "as indexed" without sending the walk over
+        walked = shared.finish(lambda w: problems.append(FileProblem(w.path, w.code,
+                                                                     w.message)), join=False)
+    finally:
+        shared.close()
+    if vault.index is not index:  # found damaged: ask() rebuilt and refreshed it itself
+        return _given(RefreshStats(), answer, failure)
+    if walked is None:  # not walked whole: the refresh walks again (and says why)
+        stats = refresh(None)
+    elif isinstance(walked, Same) or columns_mark(walked) == mark:
+        if index.data_version() == version:  # no one wrote it while ask() read it
+            if isinstance(walked, Same):
+                problems = [FileProblem(w.path, w.code, w.message) for w in walked.warnings]
+            count = walked.files if isinstance(walked, Same) else len(walked.paths)
+            stats = RefreshStats(unchanged=count, problems=tuple(problems),
+                                 seconds=time.perf_counter() - start)
+            return _given(stats, answer, failure)
+        stats = refresh(None)
+    else:
+        with no_gc():
+            found = dict(zip(walked.paths, map(tuple.__new__, repeat(FileStat),
+                                                zip(*walked, strict=True)), strict=True))
+        stats = refresh(Walked(found, problems, version))
+        stats = stats._replace(seconds=time.perf_counter() - start)  # the walk included
+    return stats, ask()
 
 
 def _given(stats: RefreshStats, answer: T | None, failure: Exception | None

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, cast
 
 from . import scan
 from ._version import PARSER_VERSION
-from .index import Index, Rows, Shard
+from .index import DB_ERRORS, Index, Rows, Shard
 from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
 from .resolve import Resolver, name_key
 
@@ -105,19 +105,31 @@ class Walked(NamedTuple):
     version: int
 
 
-def walk_vault(root: Path, follow_symlinks: bool = False
+def walk_vault(root: Path, follow_symlinks: bool = False, split: bool = False
                ) -> tuple[dict[str, FileStat], list[FileProblem]]:
     """Every file of the vault (:func:`scan.walk`), and what the walk had to skip as
     problems."""
     problems: list[FileProblem] = []
-    return scan.walk(root, _problem_into(problems), follow_symlinks), problems
+    return scan.walk(root, _problem_into(problems), follow_symlinks, split), problems
 
 
-def walk_vault_columns(root: Path, follow_symlinks: bool = False
+def walk_vault_columns(root: Path, follow_symlinks: bool = False, split: bool = False
                        ) -> tuple[scan.Columns, list[FileProblem]]:
     """:func:`walk_vault` by column (:func:`scan.walk_columns`)."""
     problems: list[FileProblem] = []
-    return scan.walk_columns(root, _problem_into(problems), follow_symlinks), problems
+    return scan.walk_columns(root, _problem_into(problems), follow_symlinks, split), problems
+
+
+SPLIT_MIN_FILES = 5000  # a vault about this large is walked by two processes, if it can be
+
+
+def large(index: Index) -> bool:
+    """Has the vault about :data:`SPLIT_MIN_FILES` files or more? (By the highest file id
+    given, an index look-up: files removed since still count.)"""
+    try:
+        return (index.scalar("SELECT max(id) FROM files") or 0) >= SPLIT_MIN_FILES
+    except DB_ERRORS:  # the refresh that follows deals with it
+        return False
 
 
 def _problem_into(problems: list[FileProblem]) -> Callable[[scan.WalkWarning], None]:
@@ -434,7 +446,7 @@ def refresh_paths(root: Path, index: Index, batch: PathBatch | None = None,
     def look() -> tuple[dict[str, FileStat], set[str], tuple[str, ...] | None,
                         frozenset[str], list[FileProblem]]:
         if full or batch is None:
-            found, skipped = walk_vault(root, follow_symlinks)
+            found, skipped = walk_vault(root, follow_symlinks, large(index))
             return found, set(), None, frozenset(), skipped
         found, files, prefixes = _look(root, index, batch)
         return found, files, prefixes, batch.written, []

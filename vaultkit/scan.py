@@ -23,6 +23,7 @@ import re
 import stat as stat_mod
 import sys
 from collections.abc import Callable, Iterator
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,17 +61,35 @@ class WalkWarning(NamedTuple):
 Warn = Callable[[WalkWarning], None]
 
 
-def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
-         ) -> dict[str, FileStat]:
+def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False,
+         split: bool = False) -> dict[str, FileStat]:
     """Every visible file under ``root`` keyed by its vault-relative ``/`` path.
 
     ``follow_symlinks``: also enter symlinked folders and use symlinked files whose real
     path lies outside the vault (``[scan] follow_symlinks`` in ``.vaultkit.toml``); a
-    folder already being walked is never entered again, so links cannot loop."""
+    folder already being walked is never entered again, so links cannot loop.
+    ``split``: the vault is large, share the walk with a second process if that can be
+    done (:mod:`vaultkit._splitwalk`); the answer is the same."""
     make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
+    walked = _split(root, warn, follow_symlinks) if split else None
     with no_gc():  # 100k tuples and no cycle: the collector would only walk them, again
+        if walked is not None:
+            stats = map(make, repeat(FileStat), zip(*walked, strict=True))
+            return dict(zip(walked.paths, stats, strict=True))
         return {rel: make(FileStat, (rel, st.st_mtime_ns, st.st_size, note))
-                for rel, st, note in _Walker(root, warn, follow_symlinks).files(str(root), "")}
+                for rel, st, note in Walker(root, warn, follow_symlinks).files(str(root), "")}
+
+
+def _split(root: Path, warn: Warn | None, follow_symlinks: bool) -> Columns | None:
+    """The walk shared by two processes, or None when it cannot be (then walk alone)."""
+    if follow_symlinks:  # links may lead anywhere: only one walk knows what it met first
+        return None
+    from . import _splitwalk
+
+    if not _splitwalk.can_split():
+        return None
+    with no_gc():
+        return _splitwalk.walk_columns(str(root), warn)
 
 
 @contextlib.contextmanager
@@ -96,13 +115,15 @@ class Columns(NamedTuple):
     notes: list[bool]
 
 
-def walk_columns(root: Path, warn: Warn | None = None, follow_symlinks: bool = False
-                 ) -> Columns:
+def walk_columns(root: Path, warn: Warn | None = None, follow_symlinks: bool = False,
+                 split: bool = False) -> Columns:
     """:func:`walk`'s files, in its order, by column."""
+    if split and (shared := _split(root, warn, follow_symlinks)) is not None:
+        return shared
     walked = Columns([], [], [], [])
     path, mtime, size, note = (c.append for c in walked)
     with no_gc():
-        for rel, st, is_note in _Walker(root, warn, follow_symlinks).files(str(root), ""):
+        for rel, st, is_note in Walker(root, warn, follow_symlinks).files(str(root), ""):
             path(rel)
             mtime(st.st_mtime_ns)
             size(st.st_size)
@@ -124,7 +145,7 @@ _SCANDIR_FD = os.scandir in os.supports_fd  # POSIX
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-class _Walker:
+class Walker:
     """The walk's rules. Folders go on an explicit stack (any depth is fine), in name
     order, and each folder's (st_dev, st_ino) is remembered: a folder met again (a
     symlink or bind mount looping back, two links to one folder) is skipped."""
@@ -150,41 +171,47 @@ class _Walker:
         while stack:
             folder, pre = stack.pop()
             subfolders: list[tuple[str, str]] = []
-            fd, entries = self._entries(folder, pre)
+            fd, entries = self.entries(folder, pre)
             try:
-                for entry in entries:
-                    name = entry.name
-                    rel = pre + name
-                    try:
-                        if entry.is_file(follow_symlinks=False):  # the common case, in short
-                            note = name[-3:].lower() == ".md"  # is_note_path, inlined
-                            # a note can only be an editor's file as Office's "~$x.md"
-                            if (not note or name[:2] == "~$") and is_temp_name(name):
-                                continue
-                            yield rel, entry.stat(follow_symlinks=False), note
-                            continue
-                        found = self._classify(entry, f"{folder}{os.sep}{name}", rel)
-                    except FileNotFoundError:
-                        continue  # vanished while walking: simply not there
-                    except OSError as exc:  # a path longer than PATH_MAX, ...
-                        self._warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
-                        continue
-                    if found is None:
-                        continue
-                    if stat_mod.S_ISDIR(found.st_mode):
-                        if self._enter(found, rel):
-                            subfolders.append((f"{folder}{os.sep}{name}", rel + "/"))
-                    elif stat_mod.S_ISREG(found.st_mode):
-                        if not is_temp_name(name):
-                            yield rel, found, is_note_path(name)
-                    elif is_note_path(rel):
-                        self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
+                yield from self.scan(folder, pre, entries, subfolders)
             finally:
                 if fd is not None:
                     os.close(fd)
             stack.extend(reversed(subfolders))
 
-    def _entries(self, folder: str, pre: str) -> tuple[int | None, list[os.DirEntry[str]]]:
+    def scan(self, folder: str, pre: str, entries: list[os.DirEntry[str]],
+             subfolders: list[tuple[str, str]]) -> Iterator[tuple[str, os.stat_result, bool]]:
+        """(vault path, stat, is it a note) of the files among ``entries`` (of ``folder``,
+        at vault path ``pre``), in their order; the folders to enter go to ``subfolders``."""
+        for entry in entries:
+            name = entry.name
+            rel = pre + name
+            try:
+                if entry.is_file(follow_symlinks=False):  # the common case, in short
+                    note = name[-3:].lower() == ".md"  # is_note_path, inlined
+                    # a note can only be an editor's file as Office's "~$x.md"
+                    if (not note or name[:2] == "~$") and is_temp_name(name):
+                        continue
+                    yield rel, entry.stat(follow_symlinks=False), note
+                    continue
+                found = self._classify(entry, f"{folder}{os.sep}{name}", rel)
+            except FileNotFoundError:
+                continue  # vanished while walking: simply not there
+            except OSError as exc:  # a path longer than PATH_MAX, ...
+                self._warn(rel, f"cannot read: {exc.strerror or exc}; skipped")
+                continue
+            if found is None:
+                continue
+            if stat_mod.S_ISDIR(found.st_mode):
+                if self.enter(found, rel):
+                    subfolders.append((f"{folder}{os.sep}{name}", rel + "/"))
+            elif stat_mod.S_ISREG(found.st_mode):
+                if not is_temp_name(name):
+                    yield rel, found, is_note_path(name)
+            elif is_note_path(rel):
+                self._warn(rel, "not a regular file (a FIFO, socket or device); skipped")
+
+    def entries(self, folder: str, pre: str) -> tuple[int | None, list[os.DirEntry[str]]]:
         """A folder's visible entries in name order, and the open folder they are read
         through (POSIX), which the caller closes: the entries' stat() is then a lookup of
         one name in it (fstatat), ~10% faster than of a whole path."""
@@ -236,7 +263,7 @@ class _Walker:
             return None
         return st
 
-    def _enter(self, st: os.stat_result, rel: str) -> bool:
+    def enter(self, st: os.stat_result, rel: str) -> bool:
         key = (st.st_dev, st.st_ino)
         met = self.seen.get(key)
         if met is None:
@@ -291,7 +318,7 @@ def walk_folder(root: Path, folder: str) -> dict[str, FileStat]:
             or os.path.islink(full) or not _exact_name(full)):
         return {}
     return {rel: FileStat(rel, st.st_mtime_ns, st.st_size, note)
-            for rel, st, note in _Walker(root, None, False).files(full, folder + "/")}
+            for rel, st, note in Walker(root, None, False).files(full, folder + "/")}
 
 
 def _exact_name(full: str) -> bool:
