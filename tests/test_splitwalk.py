@@ -4,6 +4,7 @@ with the same warnings; and when it cannot promise that, the walk of one runs in
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -149,9 +150,18 @@ def test_no_split_when_following_symlinks_or_with_threads(tmp_path: Path,
     monkeypatch.setattr(_splitwalk, "walk_columns", pytest.fail)  # must not be asked
     root = _tree(tmp_path / "v")
     assert scan.walk_columns(root, follow_symlinks=True, split=True).paths
-    monkeypatch.setattr("threading.active_count", lambda: 2)
-    assert not _splitwalk.can_split()
-    assert scan.walk(root, split=True)
+    monkeypatch.undo()
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not _splitwalk.can_split()  # a fork would copy this thread only
+        monkeypatch.setattr(_splitwalk, "walk_columns", pytest.fail)
+        assert scan.walk(root, split=True)
+    finally:
+        release.set()
+        thread.join()
+    assert _splitwalk.can_split()
 
 
 @pytest.mark.usefixtures("small_pieces")

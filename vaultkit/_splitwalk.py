@@ -15,14 +15,11 @@ while planning, the forked process failing.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import marshal
 import os
 import signal
 import stat as stat_mod
 import sys
-import termios
-import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -57,7 +54,9 @@ class _Alone(Exception):
 def can_split() -> bool:
     """Fork (Linux: elsewhere fork without exec is unsafe or missing), no other thread
     (a fork copies only this one; a thread's locks would stay held) and a second core."""
-    if not ENABLED or not sys.platform.startswith("linux") or threading.active_count() > 1:
+    threading = sys.modules.get("threading")  # never loaded: no thread started through it
+    if (not ENABLED or not sys.platform.startswith("linux")
+            or (threading is not None and threading.active_count() > 1)):
         return False
     try:
         return len(os.sched_getaffinity(0)) > 1
@@ -308,6 +307,9 @@ def _walk_and_send(shared: SharedWalk, fd: int, expected: Callable[[Columns], bo
 
 def _left(fd: int) -> int:
     """How many tickets are still in the pipe."""
+    import fcntl
+    import termios
+
     try:
         buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
     except OSError:  # pragma: no cover - Linux pipes answer it
