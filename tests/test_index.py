@@ -292,3 +292,13 @@ def test_an_index_of_a_version_before_the_marks_is_rebuilt(
     with Vault.open(root) as v:
         assert f"schema {version}" in v.notices[0]
         assert v.index.get_meta("walk_mark") and v.index.get_meta("folder_marks")
+
+
+def test_nested_tags_count_each_note_once_per_tag(make_vault: VaultFactory) -> None:
+    """A parent tag counts the notes of all its children, once each; a child keeps its
+    own notes (its set of notes is not shared with, nor grown by, its parent's)."""
+    root = make_vault({"one.md": "#a/b\n", "two.md": "#a/c #A/c\n", "three.md": "#a/b/d #x\n",
+                       "four.md": "---\ntags: [a/c]\n---\n"})
+    with Vault.open(root) as v:
+        counts = {t.tag.lower(): t.count for t in v.tags()}
+    assert counts == {"a": 4, "a/b": 2, "a/c": 2, "a/b/d": 1, "x": 1}

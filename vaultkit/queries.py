@@ -89,10 +89,11 @@ def unresolved(index: Index) -> list[Row]:
         " JOIN files s ON s.id = l.src WHERE l.dst IS NULL ORDER BY s.path, l.line, l.col")
 
 
-def tag_rows(index: Index) -> list[tuple[str, int, set[int]]]:
-    """(tag name as written, times written, ids of the notes writing it) over the notes
-    that are not excluded; grouped inside SQLite (one row a name, not one a tag)."""
-    return [(name, times, {int(f) for f in fids.split(",")}) for name, times, fids in index.query(
+def tag_rows(index: Index) -> list[tuple[str, int, set[str]]]:
+    """(tag name as written, times written, ids of the notes writing it, as text: they are
+    only counted) over the notes that are not excluded; grouped inside SQLite (one row a
+    name, not one a tag)."""
+    return [(name, times, set(fids.split(","))) for name, times, fids in index.query(
         "SELECT name, count(*), group_concat(file) FROM tags"
         " WHERE file NOT IN (SELECT id FROM files WHERE excluded = 1) GROUP BY name")]
 

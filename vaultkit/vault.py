@@ -318,14 +318,15 @@ class Vault:
         """Every tag with the number of notes carrying it or a tag nested under it."""
         from .model_results import TagCount
 
-        files: dict[str, set[int]] = defaultdict(set)
+        files: dict[str, set[str]] = {}
         casing: dict[str, Counter[str]] = defaultdict(Counter)
         for name, times, fids in q.tag_rows(self.index):
             parts = name.split("/")
             for depth in range(1, len(parts) + 1):
                 variant = "/".join(parts[:depth])
                 key = variant.lower()
-                files[key] |= fids
+                have = files.get(key)  # a set is shared until a second one joins it
+                files[key] = fids if have is None else have | fids
                 casing[key][variant] += times
         out = [TagCount(_most_common(casing[key]), len(fids)) for key, fids in files.items()]
         return sorted(out, key=lambda t: (-t.count, t.tag.lower()))
