@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from ._pipe import read_all, write_all
 from .scan import Columns, Walker, WalkWarning, Warn
 
 ENABLED = True  # tests turn it off to compare with the walk of one process
@@ -143,7 +144,7 @@ class SharedWalk:
                     mine[i] = _do(self.walker, self.pieces[i])
         except _Alone:
             return None
-        data = _read_all(self.back)
+        data = read_all(self.back)
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
         if status != 0:
@@ -295,9 +296,7 @@ def _walk_and_send(shared: SharedWalk, fd: int, expected: Callable[[Columns], bo
                                warned.append)
             if walked is not None and expected(walked):
                 message = (_SAME, (len(walked.paths), [tuple(w) for w in warned]))
-        view = memoryview(marshal.dumps(message, 2))
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, marshal.dumps(message, 2))
         code = 0
     except BaseException:  # interrupted or failed: the parent walks alone
         pass
@@ -323,10 +322,3 @@ def _tickets(fd: int) -> Any:
         if len(ticket) != _TICKET:  # pragma: no cover - a pipe hands out whole writes' bytes
             raise _Alone("ticket")
         yield int.from_bytes(ticket, "little")
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)

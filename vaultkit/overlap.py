@@ -18,13 +18,13 @@ import select
 import sys
 import time
 from collections.abc import Callable
-from itertools import repeat
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .index import DB_ERRORS
-from .model import FileProblem, FileStat, RefreshStats
-from .refresh import Walked, columns_mark, large, walk_state, walk_vault_columns
-from .scan import no_gc
+from ._pipe import read_all, write_all
+from .index import DB_ERRORS, Index
+from .model import FileProblem, RefreshStats
+from .refresh import Walked, columns_mark, large, problem_into, walk_state, walk_vault_columns
+from .scan import Columns, by_path
 
 if TYPE_CHECKING:
     from ._splitwalk import SharedWalk
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Refresh = Callable[[Walked | None], RefreshStats]
+# the walk's verdict: (_SAME, problems, files walked) or (_CHANGED, problems, the walk)
+Verdict = tuple[str, list[FileProblem], Any]
 
 ENABLED = True  # tests turn it off to compare with one process doing both in turn
 _SAME, _CHANGED = "=", "~"  # the walking process's verdicts
@@ -80,11 +82,23 @@ def refresh_and_ask(vault: Vault, ask: Callable[[], T], refresh: Refresh
             failure = exc
         _meanwhile(read_end)
     finally:
-        message = _read_all(read_end)
-        os.waitpid(pid, 0)
+        try:
+            message = read_all(read_end)
+        finally:
+            os.close(read_end)
+            os.waitpid(pid, 0)
+    return _settle(vault, index, _decode(message), version, start, answer, failure, ask,
+                   refresh)
+
+
+def _settle(vault: Vault, index: Index, verdict: Verdict | None, version: int, start: float,
+            answer: T | None, failure: Exception | None, ask: Callable[[], T],
+            refresh: Refresh) -> tuple[RefreshStats, T]:
+    """The answer given the walk's ``verdict`` (None: the walk failed): it stands when
+    the vault is as indexed and no one wrote the index meanwhile; else the index is
+    refreshed (from the walk, if it found a change) and the question asked again."""
     if vault.index is not index:  # found damaged: ask() rebuilt and refreshed it itself
         return _given(RefreshStats(), answer, failure)
-    verdict = _decode(message)
     if verdict is not None and verdict[0] == _SAME:
         _, problems, unchanged = verdict
         if index.data_version() == version:  # no one wrote it while ask() read it
@@ -143,38 +157,25 @@ def _beside_shared_walk(vault: Vault, ask: Callable[[], T], refresh: Refresh,
     problems: list[FileProblem] = []
     try:
         if not shared.start(lambda walked: columns_mark(walked) == mark):
-            stats = refresh(None)
-            return stats, ask()
+            return refresh(None), ask()
         try:
             answer = ask()
         except Exception as exc:  # it may be right (no such note), or not yet
             failure = exc
         # join the walk if much of it is left; else what is left is the other's, which
         # then says "as indexed" without sending the walk over
-        walked = shared.finish(lambda w: problems.append(FileProblem(w.path, w.code,
-                                                                     w.message)), join=False)
+        walked = shared.finish(problem_into(problems), join=False)
     finally:
         shared.close()
-    if vault.index is not index:  # found damaged: ask() rebuilt and refreshed it itself
-        return _given(RefreshStats(), answer, failure)
-    if walked is None:  # not walked whole: the refresh walks again (and says why)
-        stats = refresh(None)
-    elif isinstance(walked, Same) or columns_mark(walked) == mark:
-        if index.data_version() == version:  # no one wrote it while ask() read it
-            if isinstance(walked, Same):
-                problems = [FileProblem(w.path, w.code, w.message) for w in walked.warnings]
-            count = walked.files if isinstance(walked, Same) else len(walked.paths)
-            stats = RefreshStats(unchanged=count, problems=tuple(problems),
-                                 seconds=time.perf_counter() - start)
-            return _given(stats, answer, failure)
-        stats = refresh(None)
-    else:
-        with no_gc():
-            found = dict(zip(walked.paths, map(tuple.__new__, repeat(FileStat),
-                                                zip(*walked, strict=True)), strict=True))
-        stats = refresh(Walked(found, problems, version))
-        stats = stats._replace(seconds=time.perf_counter() - start)  # the walk included
-    return stats, ask()
+    verdict: Verdict | None = None
+    if isinstance(walked, Same):
+        for warning in walked.warnings:
+            problem_into(problems)(warning)
+        verdict = (_SAME, problems, walked.files)
+    elif walked is not None:
+        verdict = ((_SAME, problems, len(walked.paths)) if columns_mark(walked) == mark
+                   else (_CHANGED, problems, by_path(walked)))
+    return _settle(vault, index, verdict, version, start, answer, failure, ask, refresh)
 
 
 def _given(stats: RefreshStats, answer: T | None, failure: Exception | None
@@ -197,25 +198,13 @@ def _walk_and_tell(vault: Vault, mark: str, fd: int) -> None:  # pragma: no cove
             message: tuple[object, ...] = (_SAME, skipped, len(walked.paths))
         else:
             message = (_CHANGED, skipped, *walked)
-        data = marshal.dumps(message, 2)  # version 2: no table of shared objects, 2x faster
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        # marshal version 2: no table of shared objects, 2x faster
+        write_all(fd, marshal.dumps(message, 2))
         code = 0
     except BaseException:  # interrupted or failed: the parent walks itself
         pass
     finally:
         os._exit(code)
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
 
 
 def _decode(data: bytes) -> tuple[str, list[FileProblem], object] | None:
@@ -226,10 +215,6 @@ def _decode(data: bytes) -> tuple[str, list[FileProblem], object] | None:
         problems = [FileProblem(*p) for p in skipped]
         if verdict == _SAME:
             return _SAME, problems, int(rest[0])
-        # FileStat(...) without the named tuple's Python-level __new__, nor a collector
-        # walking the 100k tuples being made
-        with no_gc():
-            stats = map(tuple.__new__, repeat(FileStat), zip(*rest, strict=True))
-            return _CHANGED, problems, dict(zip(rest[0], stats, strict=True))
+        return _CHANGED, problems, by_path(Columns(*rest))
     except (EOFError, ValueError, TypeError, IndexError):
         return None

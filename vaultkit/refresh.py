@@ -110,14 +110,14 @@ def walk_vault(root: Path, follow_symlinks: bool = False, split: bool = False
     """Every file of the vault (:func:`scan.walk`), and what the walk had to skip as
     problems."""
     problems: list[FileProblem] = []
-    return scan.walk(root, _problem_into(problems), follow_symlinks, split), problems
+    return scan.walk(root, problem_into(problems), follow_symlinks, split), problems
 
 
 def walk_vault_columns(root: Path, follow_symlinks: bool = False, split: bool = False
                        ) -> tuple[scan.Columns, list[FileProblem]]:
     """:func:`walk_vault` by column (:func:`scan.walk_columns`)."""
     problems: list[FileProblem] = []
-    return scan.walk_columns(root, _problem_into(problems), follow_symlinks, split), problems
+    return scan.walk_columns(root, problem_into(problems), follow_symlinks, split), problems
 
 
 SPLIT_MIN_FILES = 5000  # a vault about this large is walked by two processes, if it can be
@@ -132,7 +132,8 @@ def large(index: Index) -> bool:
         return False
 
 
-def _problem_into(problems: list[FileProblem]) -> Callable[[scan.WalkWarning], None]:
+def problem_into(problems: list[FileProblem]) -> Callable[[scan.WalkWarning], None]:
+    """A walk's ``warn``: each warning as a problem, appended to ``problems``."""
     return lambda w: problems.append(FileProblem(w.path, w.code, w.message))
 
 

@@ -70,12 +70,11 @@ def walk(root: Path, warn: Warn | None = None, follow_symlinks: bool = False,
     folder already being walked is never entered again, so links cannot loop.
     ``split``: the vault is large, share the walk with a second process if that can be
     done (:mod:`vaultkit._splitwalk`); the answer is the same."""
-    make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
     walked = _split(root, warn, follow_symlinks) if split else None
+    if walked is not None:
+        return by_path(walked)
+    make = tuple.__new__  # FileStat(...) without the named tuple's Python-level __new__
     with no_gc():  # 100k tuples and no cycle: the collector would only walk them, again
-        if walked is not None:
-            stats = map(make, repeat(FileStat), zip(*walked, strict=True))
-            return dict(zip(walked.paths, stats, strict=True))
         return {rel: make(FileStat, (rel, st.st_mtime_ns, st.st_size, note))
                 for rel, st, note in Walker(root, warn, follow_symlinks).files(str(root), "")}
 
@@ -113,6 +112,13 @@ class Columns(NamedTuple):
     mtimes: list[int]
     sizes: list[int]
     notes: list[bool]
+
+
+def by_path(walked: Columns) -> dict[str, FileStat]:
+    """A walk by column as :func:`walk` gives it: each file's FileStat by its path."""
+    with no_gc():  # FileStat(...) without the named tuple's Python-level __new__
+        stats = map(tuple.__new__, repeat(FileStat), zip(*walked, strict=True))
+        return dict(zip(walked.paths, stats, strict=True))
 
 
 def walk_columns(root: Path, warn: Warn | None = None, follow_symlinks: bool = False,
