@@ -268,15 +268,21 @@ def _headings(masked: str, text: str, pos: _Pos,
             if comments and _inside(comments, m.start(1)):
                 continue  # block comments hold inline text only (E13)
             line, col = pos(m.start(1))
-            raw = _heading_text(text, pos.starts[line - 1])
+            start = pos.starts[line - 1]
+            if text[start : m.end()] == masked[start : m.end()]:  # nothing masked on it
+                raw = (m.group(2) or "").strip()
+            else:
+                raw = _heading_text(text, start)
             out.append(Heading(raw, len(m.group(1)), line, col))
-    if "==" in masked or "--" in masked:
-        for m in _SETEXT_AFTER_NL.finditer(masked):
-            if comments and _inside(comments, m.start(1)):
-                continue
-            heading = _setext(masked, text, m, pos)
-            if heading is not None:
-                out.append(heading)
+    setext = False
+    for m in _SETEXT_AFTER_NL.finditer(masked):
+        if comments and _inside(comments, m.start(1)):
+            continue
+        heading = _setext(masked, text, m, pos)
+        if heading is not None:
+            out.append(heading)
+            setext = True
+    if setext:
         out.sort(key=lambda h: h.line)
     return out
 
@@ -291,7 +297,10 @@ def _heading_text(text: str, start: int) -> str:
 
 def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos) -> Heading | None:
     """The heading underlined by ``m`` (which starts with the newline before the underline),
-    if the line above is a paragraph line."""
+    if the line above is a paragraph line. The underline is read as written: ``- `x` `` is
+    a list item, though its code span is blank once masked."""
+    if text[m.start() : m.end()] != masked[m.start() : m.end()]:
+        return None
     prev_end = m.start()
     prev_start = masked.rfind("\n", 0, prev_end) + 1
     prev = masked[prev_start:prev_end]
