@@ -341,6 +341,14 @@ def test_backtick_runs_parse_in_linear_time() -> None:
     assert time.perf_counter() - start < 0.5
 
 
+def test_unclosed_backticks_across_block_starts_parse_in_linear_time() -> None:
+    """Each unclosed backtick looks for the line that ends its paragraph (a list item, a
+    quote...): lines of every kind, each with an opener, must not make that a rescan."""
+    assert _grows_linearly(lambda n: "".join(f"> q `{i}\n- l `{i}\n  c `{i}\np `{i}\n"
+                                             for i in range(n)), 2_000)
+    assert _grows_linearly(lambda n: "a paragraph of many lines `\n" * n, 4_000)
+
+
 @pytest.mark.slow
 def test_frontmatter_values_are_not_dropped_silently() -> None:
     from vaultkit.parse import parse_note

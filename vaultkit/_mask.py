@@ -46,6 +46,32 @@ _DELIM_HINTS = (re.compile(r"\|[ \t]*[-:]"), re.compile(r"\|[ \t]*$", re.MULTILI
 _PIPE = re.compile(r"(?<!\\)\|")
 _INLINE = re.compile(r"\\[\\\[#$`!<]|`+|<!--|</?[A-Za-z]|\$\$?")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Lines that start a block and so end the paragraph above them (CommonMark lets a list item,
+# an ATX heading, a blockquote, a thematic break and a setext underline interrupt one): a
+# code span never reaches past them. Fences and HTML blocks are blank by then. An ordered
+# item interrupts a paragraph only if it is numbered 1, unless that paragraph is in a list;
+# a setext underline only in the paragraph's own container (else it is a lazy line).
+def _starts(numbers: str, setext: bool) -> str:
+    return (r"(?:[-+*][ \t]+\S|" + numbers + r"[.)][ \t]+\S|#{1,6}(?:[ \t]|$)"
+            r"|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$|(?:-[ \t]*){3,}$"
+            + (r"|=+[ \t]*$|-+[ \t]*$)" if setext else ")"))
+
+
+def _interrupt(quoted: bool, in_list: bool) -> re.Pattern[str]:
+    numbers = r"\d{1,9}" if in_list else "1"
+    if not quoted:
+        return re.compile(r"\n(?= {0,3}(?:>|" + _starts(numbers, not in_list) + "))",
+                          re.MULTILINE)
+    # in a blockquote, its own marks come first; a line of marks alone is a blank line in it
+    return re.compile(r"\n(?=(?: {0,3}>[ \t]?)+ {0,3}" + _starts(numbers, not in_list)
+                      + r"| {0,3}" + _starts(numbers, False) + r"| {0,3}(?:>[ \t]*)+$)",
+                      re.MULTILINE)
+
+
+_INTERRUPT = {(q, li): _interrupt(q, li) for q in (False, True) for li in (False, True)}
+_QUOTED = re.compile(r" {0,3}>")
+_IN_LIST = re.compile(r"(?: {0,3}>[ \t]?)*(?:[ \t]|[-+*][ \t]|\d{1,9}[.)][ \t])")
+_ATX_AT = re.compile(r" {0,3}#{1,6}(?=[ \t\n]|\Z)")  # matched at a line start, not only at 0
 _BACKTICKS = re.compile("`+")
 _MATH_CLOSE = re.compile(r"(?<![ \t\\])\$(?![0-9])")
 
@@ -238,16 +264,43 @@ class _Inline:
     def __init__(self, text: str) -> None:
         self.text = text
         self.breaks: list[int] = []  # where paragraphs end, for code spans
+        # per kind of line (quoted? in a list?): (searched from, first block start found
+        # there, or the paragraph's end), so that openers do not each search the paragraph
+        self.starts: dict[tuple[bool, bool], tuple[int, int]] = {}
         self.no_math_before = -1  # no closing "$" from here to the end of its line
         self.no_comment_close = False
         # per paragraph end: backtick run length -> starts and ends of such runs, found by
         # one scan, so that many unclosed openers do not each rescan the paragraph
         self.runs: dict[int, dict[int, tuple[list[int], list[int]]]] = {}
 
+    def paragraph_end(self, s: int, e: int) -> int:
+        """Where the paragraph holding the opener at ``s``..``e`` ends: at a blank line, or
+        at a line that starts another block (a list item, a heading...); a heading's
+        paragraph is its line."""
+        if not self.breaks:
+            self.breaks = [*(b.start() for b in _BLANK_LINE.finditer(self.text)),
+                           len(self.text)]
+        stop = self.breaks[bisect_left(self.breaks, e)]
+        nl = self.text.find("\n", e, stop)
+        if nl == -1:
+            return stop
+        line_start = self.text.rfind("\n", 0, s) + 1
+        if _ATX_AT.match(self.text, line_start):
+            return nl
+        kind = (_QUOTED.match(self.text, line_start) is not None,
+                _IN_LIST.match(self.text, line_start) is not None)  # guessed from this line
+        seen = self.starts.get(kind)
+        if seen is not None and seen[0] <= nl <= seen[1]:
+            return min(seen[1], stop)  # nothing starts between seen[0] and seen[1]
+        found = _INTERRUPT[kind].search(self.text, nl, stop)
+        end = stop if found is None else found.start()
+        self.starts[kind] = (nl, end)
+        return end
+
     def code_span_end(self, size: int, e: int) -> int | None:
         """End of the code span opened by ``size`` backticks before ``e``: the next run of
         exactly as many backticks in the same paragraph."""
-        stop = self.breaks[bisect_left(self.breaks, e)]
+        stop = self.paragraph_end(e - size, e)
         by_size = self.runs.get(stop)
         if by_size is None:  # openers come left to right: runs before e are never needed
             by_size = self.runs[stop] = {}
@@ -277,8 +330,6 @@ class _Inline:
         if tok[0] == "\\":
             return e
         if tok[0] == "`":
-            if not self.breaks:
-                self.breaks = [*(b.start() for b in _BLANK_LINE.finditer(text)), len(text)]
             return self.code_span_end(len(tok), e)
         if tok == "<!--":
             return self.comment_end(s, e)
