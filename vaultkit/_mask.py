@@ -22,7 +22,9 @@ from bisect import bisect_left
 
 _NOT_NL = re.compile(r"[^\n]")
 _FENCE = re.compile(
-    r"^(?P<quote>(?:[ \t]*>)*)(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+    r"^(?P<quote>(?:[ \t]*>)*)(?P<item>(?:[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+)*)"
+    r"(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_ITEM_START = "-+*0123456789"  # a line starting with one may open a fence after its marker
 _LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _HTML6 = re.compile(
@@ -124,10 +126,14 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
     while i < n:
         line = lines[i]
         block = _block_at(lines, i, prev_blank or prev_kind in ("code", "heading"),
-                          prev_blank or prev_kind != "para", in_list) if (
-            line and line[0] in _BLOCK_START) else None
+                          prev_blank or prev_kind != "para", in_list) if line and (
+            line[0] in _BLOCK_START or (line[0] in _ITEM_START and ("`" in line or "~" in line))
+        ) else None
         if block is not None:
             j, kind = block
+            if kind == "code" and line[0] in _ITEM_START and (
+                    fence := _FENCE.match(line)) and fence.group("item"):
+                in_list = True  # a fence opened on a list item's first line
             end = min(offset + sum(len(x) + 1 for x in lines[i : j + 1]), len(text))
             if kind != "comment":
                 spans.append((offset, end))
@@ -210,14 +216,20 @@ def _fence_end(lines: list[str], i: int, fence: re.Match[str], in_list: bool) ->
     size = len(fence.group("fence"))
     closer = re.compile(r"^(?:[ \t]*>)*[ \t]*" + re.escape(char) + "{" + str(size) + r",}[ \t]*$")
     depth = fence.group("quote").count(">")
-    in_item = in_list and _indent(fence.group("indent")) >= 2
+    # the list item it is in ends at a line indented less than the item's content: two
+    # columns when the fence is a line of its own, past the marker when it follows one
+    # (in a blockquote, its end is the fence's end)
+    if fence.group("item"):
+        width = 0 if depth else len((fence.group("item") + fence.group("indent")).expandtabs(4))
+    else:
+        width = 2 if in_list and _indent(fence.group("indent")) >= 2 else 0
     for j in range(i + 1, len(lines)):
         line = lines[j]
         if closer.match(line):
             return j
         if depth and _quote_depth(line) < depth:
             return j - 1
-        if in_item and line.strip() and _indent(line) < 2:
+        if width and line.strip() and _indent(line) < width:
             return j - 1
     return len(lines) - 1
 
