@@ -121,12 +121,14 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
     prev_blank = True  # the start of the body counts as after a blank line
     prev_kind = "blank"  # blank, para, list, code, heading
     in_list = False
+    item_width = 0  # the column where the content of the last list item started
     i = 0
     n = len(lines)
     while i < n:
         line = lines[i]
         block = _block_at(lines, i, prev_blank or prev_kind in ("code", "heading"),
-                          prev_blank or prev_kind != "para", in_list) if line and (
+                          prev_blank or prev_kind != "para", in_list,
+                          item_width + 4 if in_list else 4) if line and (
             line[0] in _BLOCK_START or (line[0] in _ITEM_START and ("`" in line or "~" in line))
         ) else None
         if block is not None:
@@ -147,7 +149,7 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
         else:
             indent = _indent(line)
             if _LIST_ITEM.match(line):
-                in_list, prev_kind = True, "list"
+                in_list, prev_kind, item_width = True, "list", _item_width(line)
             elif prev_blank and indent < 2:
                 in_list = False
                 prev_kind = "heading" if _ATX.match(line) else "para"
@@ -161,8 +163,9 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
 
 
 def _block_at(lines: list[str], i: int, after_block: bool, can_interrupt_nothing: bool,
-              in_list: bool) -> tuple[int, str] | None:
-    """(last line, kind) of a code, math, HTML or comment block starting at line ``i``."""
+              in_list: bool, code_indent: int = 4) -> tuple[int, str] | None:
+    """(last line, kind) of a code, math, HTML or comment block starting at line ``i``;
+    indented code needs ``code_indent`` columns (4 past a list item's content in one)."""
     line = lines[i]
     fence = _FENCE.match(line) if ("`" in line or "~" in line) else None
     indent = _indent(line)
@@ -173,7 +176,7 @@ def _block_at(lines: list[str], i: int, after_block: bool, can_interrupt_nothing
     stripped = line.strip()
     if stripped.startswith("$$") and ("$$" not in stripped[2:]):
         return _next_line_with(lines, i, "$$"), "math"
-    if stripped and indent >= 4 and not in_list and after_block:
+    if stripped and indent >= code_indent and after_block:
         return i, "code"
     if "%%" in line and _COMMENT_OPEN.match(line):
         return _next_line_with(lines, i, "%%"), "comment"
@@ -181,6 +184,18 @@ def _block_at(lines: list[str], i: int, after_block: bool, can_interrupt_nothing
     if html:
         return _html_end(lines, i, html), "html"
     return None
+
+
+def _item_width(line: str) -> int:
+    """The column where a list item's content starts: 1 to 4 spaces past its marker (more,
+    and the content is indented code, which starts 1 space past it)."""
+    line = line.expandtabs(4)
+    marker = _LIST_ITEM.match(line)
+    assert marker is not None
+    head = len(line[: marker.end()].rstrip(" "))
+    rest = line[head:]
+    gap = len(rest) - len(rest.lstrip(" "))
+    return head + (gap if 1 <= gap <= 4 and rest.strip() else 1)
 
 
 def _next_line_with(lines: list[str], i: int, closer: str) -> int:
