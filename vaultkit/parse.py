@@ -56,6 +56,7 @@ _ATX_AFTER_NL = re.compile("\n" + _ATX_LINE)  # searched for: the "\n" makes it 
 _SETEXT_AFTER_NL = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
 _BLOCK_ID = re.compile(r"\^(?<!\S\^)([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
 _NOT_PARAGRAPH = re.compile(r"^[ \t]*(?:$|[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}[ \t]|>|```|~~~|\|)")
+_NOT_SETEXT_TEXT = re.compile(r"^[ \t]*(?:$|[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}[ \t]|>|```|~~~)")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _PIPE = re.compile(r"(?<!\\)\|")
 _QUOTE_PREFIX = re.compile(r"(?:[ \t]*>)+[ \t]*")
@@ -105,7 +106,7 @@ def parse_parts(text: str) -> NoteParts:
     return NoteParts(
         links=tuple(links),
         tags=tuple(tags),
-        headings=tuple(_headings(masked, text, pos, comments)),
+        headings=tuple(_headings(masked, text, pos, comments, tables)),
         blocks=tuple(_blocks(unlinked, pos)),  # a link is an inline node: `]]^id` counts
         aliases=tuple(dict.fromkeys(fm.aliases)),
         frontmatter=fm.data,
@@ -259,8 +260,8 @@ def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
     return i >= 0 and offset < spans[i][1]
 
 
-def _headings(masked: str, text: str, pos: _Pos,
-              comments: list[tuple[int, int]]) -> list[Heading]:
+def _headings(masked: str, text: str, pos: _Pos, comments: list[tuple[int, int]],
+              tables: list[tuple[int, int]]) -> list[Heading]:
     out = []
     if "#" in masked:
         first = _ATX.match(masked)
@@ -270,15 +271,17 @@ def _headings(masked: str, text: str, pos: _Pos,
             line, col = pos(m.start(1))
             start = pos.starts[line - 1]
             if text[start : m.end()] == masked[start : m.end()]:  # nothing masked on it
-                raw = (m.group(2) or "").strip()
+                raw: str | None = (m.group(2) or "").strip()
             else:
                 raw = _heading_text(text, start)
+                if raw is None:
+                    continue  # `#\[x` or `#`x``: a heading only once masked
             out.append(Heading(raw, len(m.group(1)), line, col))
     setext = False
     for m in _SETEXT_AFTER_NL.finditer(masked):
         if comments and _inside(comments, m.start(1)):
             continue
-        heading = _setext(masked, text, m, pos)
+        heading = _setext(masked, text, m, pos, tables)
         if heading is not None:
             out.append(heading)
             setext = True
@@ -287,15 +290,17 @@ def _headings(masked: str, text: str, pos: _Pos,
     return out
 
 
-def _heading_text(text: str, start: int) -> str:
+def _heading_text(text: str, start: int) -> str | None:
     """The text of the ATX heading whose line starts at ``start``, read from the note as
-    written: a code span (``### `move```) is part of the heading, not a blank."""
+    written: a code span (``### `move```) is part of the heading, not a blank. None: the
+    line is no heading as written."""
     end = text.find("\n", start)
     m = _ATX.match(text, start, len(text) if end == -1 else end)
-    return (m.group(2) or "").strip() if m else ""
+    return (m.group(2) or "").strip() if m else None
 
 
-def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos) -> Heading | None:
+def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos,
+            tables: list[tuple[int, int]]) -> Heading | None:
     """The heading underlined by ``m`` (which starts with the newline before the underline),
     if the line above is a paragraph line. The underline is read as written: ``- `x` `` is
     a list item, though its code span is blank once masked."""
@@ -304,8 +309,10 @@ def _setext(masked: str, text: str, m: re.Match[str], pos: _Pos) -> Heading | No
     prev_end = m.start()
     prev_start = masked.rfind("\n", 0, prev_end) + 1
     prev = masked[prev_start:prev_end]
-    if not prev.strip() or _NOT_PARAGRAPH.match(prev) or _ATX.match(prev):
+    if not prev.strip() or _NOT_SETEXT_TEXT.match(prev) or _ATX.match(prev):
         return None
+    if tables and _inside(tables, prev_start):
+        return None  # a table row (a line starting with | that is not one is text)
     if len(prev) - len(prev.lstrip(" ")) >= 4:
         return None
     line, col = pos(prev_start + len(prev) - len(prev.lstrip()))
