@@ -349,6 +349,15 @@ def test_unclosed_backticks_across_block_starts_parse_in_linear_time() -> None:
     assert _grows_linearly(lambda n: "a paragraph of many lines `\n" * n, 4_000)
 
 
+def test_link_labels_over_lines_and_links_in_labels_parse_in_linear_time() -> None:
+    """A label may run over line ends, and a label holding a link is looked into again:
+    neither may rescan the text once per opening bracket."""
+    assert _grows_linearly(lambda n: "[" + "word\n" * n + "](z.md)\n", 4_000)
+    assert _grows_linearly(lambda n: "](y) [" + "a word, " * n + "\nand more" * n, 1_000)
+    assert _grows_linearly(lambda n: "[a " + "[b](c.md) " * n + "](z.md)\n", 2_000)
+    assert _grows_linearly(lambda n: "[![i](a.png) " * n + "](b.md)\n", 2_000)
+
+
 @pytest.mark.slow
 def test_frontmatter_values_are_not_dropped_silently() -> None:
     from vaultkit.parse import parse_note

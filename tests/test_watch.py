@@ -496,3 +496,14 @@ def test_a_running_watch_marks_the_index_current_and_queries_see_saves(
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(TIMEOUT) == 0
     assert not watchmark.kept_current(marks) and not (marks / watchmark.PID).exists()
+
+
+def test_watch_lines_keep_a_link_written_over_two_lines_on_one() -> None:
+    from vaultkit.model import LinkRef, RefreshReport, RefreshStats
+    from vaultkit.render import watch_lines
+
+    link = LinkRef("a.md", 1, 5, "[the long\ndocument](doc.md)", "doc.md")
+    lines = watch_lines(RefreshReport(RefreshStats(modified=1, broken=(link,), fixed=(link,))))
+    assert [text for _, text in lines[:2]] == [
+        "broken a.md:1:5 [the long\\ndocument](doc.md)",
+        "fixed  a.md:1:5 [the long\\ndocument](doc.md)"]

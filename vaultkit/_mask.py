@@ -283,6 +283,21 @@ def _inline_spans(text: str, start: int) -> list[tuple[int, int]]:
     return _Inline(text).spans(start)
 
 
+def block_starts_in(text: str, s: int, e: int) -> bool:
+    """Does a line between offsets ``s`` and ``e`` start another block (a list item, a
+    heading...), ending the paragraph that holds ``s``? Inline text such as a link's label
+    may run over a line end, not past the end of its paragraph."""
+    nl = text.find("\n", s, e)
+    if nl == -1:
+        return False
+    line_start = text.rfind("\n", 0, s) + 1
+    if _ATX_AT.match(text, line_start):
+        return True
+    kind = (_QUOTED.match(text, line_start) is not None,
+            _IN_LIST.match(text, line_start) is not None)
+    return _INTERRUPT[kind].search(text, nl, e) is not None
+
+
 class _Inline:
     """One left-to-right pass; remembers what later openers need not look for again (a
     paragraph's end, a line without a closing ``$``, no ``-->`` left), so that the pass

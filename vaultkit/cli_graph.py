@@ -185,7 +185,8 @@ def path_cmd(
         for s in steps:
             holder = s.target if s.reverse else s.source
             arrow = "<-" if s.reverse else "->"
-            lines.append(f"  {arrow} {s.target}    via {s.text} at {holder}:{s.line}:{s.column}")
+            lines.append(render.one_line(
+                f"  {arrow} {s.target}    via {s.text} at {holder}:{s.line}:{s.column}"))
         sys.stdout.write("\n".join(lines) + "\n")
         render.info(f"{len(steps)} link{'s' if len(steps) != 1 else ''}")
 

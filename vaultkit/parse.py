@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from . import _frontmatter
-from ._mask import mask, table_rows
+from ._mask import block_starts_in, mask, table_rows
 from ._version import PARSER_VERSION
 from .model_parse import Block, Heading, Link, NoteParts, Tag
 
@@ -42,8 +42,8 @@ __all__ = ["PARSER_VERSION", "mask", "parse_note", "parse_parts"]
 # Patterns start with a literal character (the "!" of an embed is looked at by hand), which
 # lets the regex engine skip ahead quickly.
 _WIKI = re.compile(r"\[\[((?:(?!\[\[)[^\n])+?)\]\]")
-_MD_LINK = re.compile(
-    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+_MD_LINK = re.compile(  # the label may run over a line end, not over a blank line
+    r"\[((?:[^\[\]\n]|\n(?![ \t]*(?:\n|$))|\[[^\[\]\n]*\])*)\]"
     r"\((?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))*))"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
 )
@@ -60,6 +60,7 @@ _NOT_SETEXT_TEXT = re.compile(r"^[ \t]*(?:$|[-*+][ \t]|\d{1,9}[.)][ \t]|#{1,6}[ 
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _PIPE = re.compile(r"(?<!\\)\|")
 _QUOTE_PREFIX = re.compile(r"(?:[ \t]*>)+[ \t]*")
+_CONTINUATION = re.compile(r"\n[ \t]*(?:>[ \t]?)*[ \t]*")
 _RESERVED = set(";/?:@&=+$,#")
 
 
@@ -200,7 +201,14 @@ def decode_uri(dest: str) -> str | None:
 def _markdown_links(masked: str, text: str, pos: _Pos, out: list[Link]) -> None:
     if "](" not in masked:
         return
-    for m in _MD_LINK.finditer(masked):
+    at = 0
+    while (m := _MD_LINK.search(masked, at)) is not None:
+        if "](" in m.group(1) and _holds_link(masked, m.start(1), m.end(1)):
+            at = m.start() + 1  # a link may not hold a link: the inner one is the link
+            continue
+        at = m.start(1) if "](" in m.group(1) else m.end()  # an image in it is one too
+        if "\n" in m.group(1) and block_starts_in(masked, m.start(), m.end(1)):
+            continue  # its paragraph ends inside the label (`[a` then `- b](x.md)`)
         group = 2 if m.group(2) is not None else 3
         dest = text[m.start(group) : m.end(group)]
         if not dest or (":" in dest and not dest.startswith(("./", "../"))):
@@ -213,8 +221,16 @@ def _markdown_links(masked: str, text: str, pos: _Pos, out: list[Link]) -> None:
         start = m.start() - 1 if embed else m.start()
         line, col = pos(start)
         label = text[m.start(1) : m.end(1)]
+        if "\n" in label:  # as shown: a continuation line without its indent or quote marks
+            label = _CONTINUATION.sub("\n", label)
         out.append(Link(linkpath, subpath, label, text[start : m.end()], line, col, embed,
                         "markdown"))
+
+
+def _holds_link(masked: str, start: int, end: int) -> bool:
+    """Is there a Markdown link (an image is no link) between ``start`` and ``end``?"""
+    return any(m.start() == 0 or masked[m.start() - 1] != "!"
+               for m in _MD_LINK.finditer(masked, start, end))
 
 
 def _tags(masked: str, pos: _Pos, tables: list[tuple[int, int]],

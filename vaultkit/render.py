@@ -381,8 +381,10 @@ def watch_lines(report: RefreshReport, limit: int = 20) -> list[tuple[str, str]]
     s = report.stats
     if s.rebuilt:
         return [("dim", f"index built from nothing: {s.added} files")]
-    lines = [("red", f"broken {r.source}:{r.line}:{r.column} {r.text}") for r in s.broken]
-    lines += [("green", f"fixed  {r.source}:{r.line}:{r.column} {r.text}") for r in s.fixed]
+    lines = [("red", one_line(f"broken {r.source}:{r.line}:{r.column} {r.text}"))
+             for r in s.broken]
+    lines += [("green", one_line(f"fixed  {r.source}:{r.line}:{r.column} {r.text}"))
+              for r in s.fixed]
     for mark, paths in (("+", report.added), ("~", report.modified), ("-", report.removed)):
         lines += [("dim", f"{mark} {p}") for p in paths]
     if len(lines) > limit:
