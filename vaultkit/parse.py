@@ -19,6 +19,11 @@ Choices on points the spec leaves UNCONFIRMED (docs/resolution.md lists them too
 - a ``%%`` block comment holds inline text only: no headings or code blocks inside (E13);
 - in a GFM table row an unescaped ``|`` ends the cell, so ``[[X|y]]`` there is no link (W12);
 - ``[[ ]]`` is a link to the note itself (W22).
+
+Where the spec is silent, CommonMark decides: a code span or a Markdown link's label may
+run over a line end but ends with its paragraph, which a list item, heading, quote or
+thematic break ends too; a link may not hold a link (an image it may); a heading, ATX or
+setext, is read as written, not as masked.
 """
 
 from __future__ import annotations
