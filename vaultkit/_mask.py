@@ -27,6 +27,8 @@ _FENCE = re.compile(
 _ITEM_START = "-+*0123456789"  # a line starting with one may open a fence after its marker
 _LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_BREAK = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _HTML6 = re.compile(
     r"^ {0,3}</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|"
     r"colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|"
@@ -74,6 +76,8 @@ _INTERRUPT = {(q, li): _interrupt(q, li) for q in (False, True) for li in (False
 _QUOTED = re.compile(r" {0,3}>")
 _IN_LIST = re.compile(r"(?: {0,3}>[ \t]?)*(?:[ \t]|[-+*][ \t]|\d{1,9}[.)][ \t])")
 _ATX_AT = re.compile(r" {0,3}#{1,6}(?=[ \t\n]|\Z)")  # matched at a line start, not only at 0
+# a table row's cells are inline text of their own (a line starting with |, as most are)
+_ROW_AT = re.compile(r"(?: {0,3}>[ \t]?)* {0,3}\|")
 _BACKTICKS = re.compile("`+")
 _MATH_CLOSE = re.compile(r"(?<![ \t\\])\$(?![0-9])")
 
@@ -122,10 +126,13 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
     prev_kind = "blank"  # blank, para, list, code, heading
     in_list = False
     item_width = 0  # the column where the content of the last list item started
+    list_quotes = 0  # and how many blockquotes it was in
     i = 0
     n = len(lines)
     while i < n:
         line = lines[i]
+        if in_list and list_quotes and line.strip() and _quote_depth(line) < list_quotes:
+            in_list = False  # the list was in a blockquote, which has ended
         block = _block_at(lines, i, prev_blank or prev_kind in ("code", "heading"),
                           prev_blank or prev_kind != "para", in_list,
                           item_width + 4 if in_list else 4) if line and (
@@ -148,8 +155,14 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
             prev_blank, prev_kind = True, "blank"
         else:
             indent = _indent(line)
-            if _LIST_ITEM.match(line):
+            if _BREAK.match(line) or (prev_kind == "para" and _UNDERLINE.match(line)):
+                # a thematic break, or a setext underline: the paragraph (or list) is over,
+                # and an indented line after it is code
+                prev_kind = "heading"
+                in_list = in_list and indent >= 2
+            elif _LIST_ITEM.match(line):
                 in_list, prev_kind, item_width = True, "list", _item_width(line)
+                list_quotes = _quote_depth(line)
             elif prev_blank and indent < 2:
                 in_list = False
                 prev_kind = "heading" if _ATX.match(line) else "para"
@@ -291,7 +304,7 @@ def block_starts_in(text: str, s: int, e: int) -> bool:
     if nl == -1:
         return False
     line_start = text.rfind("\n", 0, s) + 1
-    if _ATX_AT.match(text, line_start):
+    if _ATX_AT.match(text, line_start) or _ROW_AT.match(text, line_start):
         return True
     kind = (_QUOTED.match(text, line_start) is not None,
             _IN_LIST.match(text, line_start) is not None)
@@ -327,8 +340,8 @@ class _Inline:
         if nl == -1:
             return stop
         line_start = self.text.rfind("\n", 0, s) + 1
-        if _ATX_AT.match(self.text, line_start):
-            return nl
+        if _ATX_AT.match(self.text, line_start) or _ROW_AT.match(self.text, line_start):
+            return nl  # a heading, or a table row: a line of its own
         kind = (_QUOTED.match(self.text, line_start) is not None,
                 _IN_LIST.match(self.text, line_start) is not None)  # guessed from this line
         seen = self.starts.get(kind)
