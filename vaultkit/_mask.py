@@ -143,6 +143,8 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
             if kind == "code" and line[0] in _ITEM_START and (
                     fence := _FENCE.match(line)) and fence.group("item"):
                 in_list = True  # a fence opened on a list item's first line
+            elif in_list and kind != "comment" and _indent(line) < 2 and not list_quotes:
+                in_list = False  # a block out of the items' indent: the list is over
             end = min(offset + sum(len(x) + 1 for x in lines[i : j + 1]), len(text))
             if kind != "comment":
                 spans.append((offset, end))
@@ -166,9 +168,11 @@ def _block_spans(text: str, start: int, comments: list[tuple[int, int]] | None =
             elif prev_blank and indent < 2:
                 in_list = False
                 prev_kind = "heading" if _ATX.match(line) else "para"
+            elif _ATX.match(line):
+                prev_kind = "heading"
+                in_list = in_list and indent >= 2  # a heading is no lazy line of an item
             else:
-                prev_kind = "heading" if _ATX.match(line) else (
-                    "list" if in_list else "para")
+                prev_kind = "list" if in_list else "para"
             prev_blank = False
         offset += len(line) + 1
         i += 1
