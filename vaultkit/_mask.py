@@ -26,7 +26,6 @@ _FENCE = re.compile(
     r"(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _ITEM_START = "-+*0123456789"  # a line starting with one may open a fence after its marker
 _LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
-_ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _BREAK = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _HTML6 = re.compile(
@@ -75,7 +74,7 @@ def _interrupt(quoted: bool, in_list: bool) -> re.Pattern[str]:
 _INTERRUPT = {(q, li): _interrupt(q, li) for q in (False, True) for li in (False, True)}
 _QUOTED = re.compile(r" {0,3}>")
 _IN_LIST = re.compile(r"(?: {0,3}>[ \t]?)*(?:[ \t]|[-+*][ \t]|\d{1,9}[.)][ \t])")
-_ATX_AT = re.compile(r" {0,3}#{1,6}(?=[ \t\n]|\Z)")  # matched at a line start, not only at 0
+_ATX = re.compile(r" {0,3}#{1,6}(?=[ \t\n]|\Z)")  # matched at a line start
 # a table row's cells are inline text of their own (a line starting with |, as most are)
 _ROW_AT = re.compile(r"(?: {0,3}>[ \t]?)* {0,3}\|")
 _BACKTICKS = re.compile("`+")
@@ -300,6 +299,16 @@ def _inline_spans(text: str, start: int) -> list[tuple[int, int]]:
     return _Inline(text).spans(start)
 
 
+def _paragraph_kind(text: str, line_start: int) -> tuple[bool, bool] | None:
+    """What the line at ``line_start`` tells of the paragraph it is in: None when the line
+    is a paragraph of its own (a heading, a table row), else (in a blockquote?, in a
+    list?), which decides which lines may start another block after it."""
+    if _ATX.match(text, line_start) or _ROW_AT.match(text, line_start):
+        return None
+    return (_QUOTED.match(text, line_start) is not None,
+            _IN_LIST.match(text, line_start) is not None)
+
+
 def block_starts_in(text: str, s: int, e: int) -> bool:
     """Does a line between offsets ``s`` and ``e`` start another block (a list item, a
     heading...), ending the paragraph that holds ``s``? Inline text such as a link's label
@@ -307,12 +316,8 @@ def block_starts_in(text: str, s: int, e: int) -> bool:
     nl = text.find("\n", s, e)
     if nl == -1:
         return False
-    line_start = text.rfind("\n", 0, s) + 1
-    if _ATX_AT.match(text, line_start) or _ROW_AT.match(text, line_start):
-        return True
-    kind = (_QUOTED.match(text, line_start) is not None,
-            _IN_LIST.match(text, line_start) is not None)
-    return _INTERRUPT[kind].search(text, nl, e) is not None
+    kind = _paragraph_kind(text, text.rfind("\n", 0, s) + 1)
+    return kind is None or _INTERRUPT[kind].search(text, nl, e) is not None
 
 
 class _Inline:
@@ -343,11 +348,9 @@ class _Inline:
         nl = self.text.find("\n", e, stop)
         if nl == -1:
             return stop
-        line_start = self.text.rfind("\n", 0, s) + 1
-        if _ATX_AT.match(self.text, line_start) or _ROW_AT.match(self.text, line_start):
-            return nl  # a heading, or a table row: a line of its own
-        kind = (_QUOTED.match(self.text, line_start) is not None,
-                _IN_LIST.match(self.text, line_start) is not None)  # guessed from this line
+        kind = _paragraph_kind(self.text, self.text.rfind("\n", 0, s) + 1)
+        if kind is None:
+            return nl
         seen = self.starts.get(kind)
         if seen is not None and seen[0] <= nl <= seen[1]:
             return min(seen[1], stop)  # nothing starts between seen[0] and seen[1]

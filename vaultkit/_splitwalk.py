@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from ._pipe import read_all, write_all
+from ._pipe import read_all, send_and_exit
 from .scan import Columns, Walker, WalkWarning, Warn
 
 ENABLED = True  # tests turn it off to compare with the walk of one process
@@ -285,23 +285,18 @@ def _walk_and_send(shared: SharedWalk, fd: int, expected: Callable[[Columns], bo
     """In the forked process: walk the pieces it gets tickets for, send what it found
     (or :class:`Same`), and exit at once (what this process holds belongs to its
     parent)."""
-    code = 1
-    try:
+    def message() -> tuple[str, Any]:
         pieces = shared.pieces
         found = {i: _do(shared.walker, pieces[i]) for i in _tickets(shared.tickets)}
-        message: tuple[str, Any] = (_PIECES, found)
         if expected is not None and len(found) == len(pieces):
             warned: list[WalkWarning] = []
             walked = _together([found[i] for i in range(len(pieces))], shared.keys,
                                warned.append)
             if walked is not None and expected(walked):
-                message = (_SAME, (len(walked.paths), [tuple(w) for w in warned]))
-        write_all(fd, marshal.dumps(message, 2))
-        code = 0
-    except BaseException:  # interrupted or failed: the parent walks alone
-        pass
-    finally:
-        os._exit(code)
+                return (_SAME, (len(walked.paths), [tuple(w) for w in warned]))
+        return (_PIECES, found)
+
+    send_and_exit(fd, message)
 
 
 def _left(fd: int) -> int:

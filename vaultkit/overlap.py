@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._pipe import read_all, write_all
+from ._pipe import read_all, send_and_exit
 from .index import DB_ERRORS, Index
 from .model import FileProblem, RefreshStats
 from .refresh import Walked, columns_mark, large, problem_into, walk_state, walk_vault_columns
@@ -188,23 +188,17 @@ def _given(stats: RefreshStats, answer: T | None, failure: Exception | None
 def _walk_and_tell(vault: Vault, mark: str, fd: int) -> None:  # pragma: no cover - child
     """In the forked process: walk, write the verdict to ``fd`` and exit at once (no
     cleanup: what this process holds belongs to its parent)."""
-    code = 1
     gc.disable()  # nothing here lives long enough to need the collector
-    try:
+
+    def message() -> tuple[object, ...]:
         # by column: no tuple per file to make, and marshal takes lists of str and int fast
         walked, problems = walk_vault_columns(vault.root, vault.follow_symlinks)
         skipped = [tuple(p) for p in problems]
         if columns_mark(walked) == mark:
-            message: tuple[object, ...] = (_SAME, skipped, len(walked.paths))
-        else:
-            message = (_CHANGED, skipped, *walked)
-        # marshal version 2: no table of shared objects, 2x faster
-        write_all(fd, marshal.dumps(message, 2))
-        code = 0
-    except BaseException:  # interrupted or failed: the parent walks itself
-        pass
-    finally:
-        os._exit(code)
+            return (_SAME, skipped, len(walked.paths))
+        return (_CHANGED, skipped, *walked)
+
+    send_and_exit(fd, message)
 
 
 def _decode(data: bytes) -> tuple[str, list[FileProblem], object] | None:

@@ -208,10 +208,11 @@ def _markdown_links(masked: str, text: str, pos: _Pos, out: list[Link]) -> None:
         return
     at = 0
     while (m := _MD_LINK.search(masked, at)) is not None:
-        if "](" in m.group(1) and _holds_link(masked, m.start(1), m.end(1)):
+        nested = "](" in m.group(1)
+        if nested and _holds_link(masked, m.start(1), m.end(1)):
             at = m.start() + 1  # a link may not hold a link: the inner one is the link
             continue
-        at = m.start(1) if "](" in m.group(1) else m.end()  # an image in it is one too
+        at = m.start(1) if nested else m.end()  # an image in it is one too
         if "\n" in m.group(1) and block_starts_in(masked, m.start(), m.end(1)):
             continue  # its paragraph ends inside the label (`[a` then `- b](x.md)`)
         group = 2 if m.group(2) is not None else 3
