@@ -177,6 +177,52 @@ def test_parallel_parse_gives_same_index(make_vault: VaultFactory,
     assert not list((root / ".vaultkit").glob("shards-*"))  # worker shards are deleted
 
 
+def _indexes(v: Vault) -> list[str]:
+    return sorted(r[0] for r in v.index.query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+@pytest.mark.parametrize("how", ["new parser", "most notes edited"])
+def test_rereading_most_notes_gives_the_index_a_rebuild_gives(
+        make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """Many notes to read again: their old rows go in one pass and the lookup indexes are
+    built once at the end. What is stored, and which links are reported broken, must be
+    what reading them one by one gives."""
+    files: dict[str, str | bytes] = {
+        f"n{i}.md": f"---\naliases: [A{i}]\n---\n# H{i}\n[[n{i + 1}]] [[gone{i % 2}]] #t{i % 3}"
+                    f"\npara ^b{i}\n" for i in range(30)}
+    files["bad.md"] = "---\n[unclosed\n---\n[[n1]]\n"
+    root = make_vault(files)
+    Vault.open(root).close()
+    if how == "new parser":
+        con = sqlite3.connect(root / ".vaultkit" / "index.db")
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'parser_version'")
+        con.commit()
+        con.close()
+    else:  # 20 of 31 notes: n29 now links to gone0 too, n25 no longer to gone1
+        for i in range(10, 30):
+            text = f"[[n{i + 1}]] [[gone{i % 2}]] [[gone0]] #t{i % 3}\n"
+            (root / f"n{i}.md").write_text("" if i == 25 else text)
+    monkeypatch.setattr(refresh_mod, "BULK_MIN_NOTES", 2)
+    monkeypatch.setattr(refresh_mod, "MANY_IDS", 3)
+    with Vault.open(root, refresh=False) as v:
+        before = _indexes(v)
+        stats = v.refresh()
+        got = _dump(v)
+        assert _indexes(v) == before
+    monkeypatch.undo()
+    with Vault.open(root, refresh=False) as v:
+        v.rebuild()
+        assert got == _dump(v)
+    if how == "new parser":
+        assert stats.modified == 31
+        assert stats.broken == ()  # the same links as before: none newly broken
+    else:
+        assert stats.modified == 20
+        assert [(b.source, b.text) for b in stats.broken] == [
+            (f"n{i}.md", "[[gone0]]") for i in range(11, 30, 2) if i != 25]
+
+
 @pytest.mark.parametrize("scan_names", [2000, 0])  # names counted one by one, or by a scan
 def test_suggestions_follow_files_coming_and_going(make_vault: VaultFactory, scan_names: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

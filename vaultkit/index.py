@@ -401,6 +401,21 @@ class Index:
         for table, col in CHILD_TABLES:
             self.db.executemany(f"DELETE FROM {table} WHERE {col} = ?", ((i,) for i in ids))
 
+    def clear_children_all(self, ids: Sequence[int]) -> None:
+        """:meth:`clear_children` for many ``ids``, in one pass over each table: for use
+        inside :meth:`bulk`, where no lookup index would find their rows. A table whose
+        every row goes is emptied whole (SQLite then copies shards in faster)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.gone")
+        self.db.executemany("INSERT OR IGNORE INTO temp.gone VALUES (?)", ((i,) for i in ids))
+        for table, col in CHILD_TABLES:
+            if self.db.execute(f"SELECT 1 FROM {table} WHERE {col} NOT IN"
+                               " (SELECT id FROM temp.gone) LIMIT 1").fetchone() is None:
+                self.db.execute(f"DELETE FROM {table}")
+            else:
+                self.db.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM temp.gone)")
+        self.db.execute("DELETE FROM temp.gone")
+
     def insert_files(self, files: Iterable[tuple[str, str, bool, bool, int, int]]
                      ) -> dict[str, int]:
         """Add (path, name_key, is_note, excluded, mtime_ns, size) rows; path -> new id."""

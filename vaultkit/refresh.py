@@ -38,6 +38,7 @@ PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more tha
 BULK_MIN_NOTES = 1000  # a first build this big drops the lookup indexes while it writes
 CHUNK = 64
 FLUSH_ROWS = 5000  # rows gathered before they are written
+MANY_IDS = 200  # notes above which their old rows are read in one pass, not one by one
 
 
 class Parsed(NamedTuple):
@@ -177,11 +178,18 @@ def _apply(
         ids = dict(ids)  # every path is needed anyway, and workers are sent it
     resolver = Resolver(lookup=index.paths_named) if few else Resolver(ids)
     old_broken = _unresolved_of(index, [ids[p] for p in d.modified if found[p].is_note])
-    index.clear_children([ids[p] for p in d.modified])
+    # Many notes to read (a first build, a new parser, a checkout of another branch):
+    # build the lookup indexes once at the end instead of updating them row by row.
+    bulk = len(to_parse) >= BULK_MIN_NOTES and len(to_parse) * 2 >= len(rows)
+    gone = [ids[p] for p in d.modified]
+    if not bulk:
+        index.clear_children(gone)
     broken: list[LinkRef] = []
     problems: list[FileProblem] = []
     vanished: list[str] = []
-    with index.bulk(len(to_parse) >= BULK_MIN_NOTES and not rows), scan.no_gc():
+    with index.bulk(bulk), scan.no_gc():
+        if bulk:
+            index.clear_children_all(gone)
         shards = index.shard_folder() if _workers(len(to_parse)) else None
         broken += _store(Context(root, ids, resolver, shards), index, to_parse, old_broken,
                          problems, vanished, progress)
@@ -253,7 +261,15 @@ def _forget_suggestions(index: Index, removed: list[str], added: list[str]) -> N
 
 
 def _unresolved_of(index: Index, fids: list[int]) -> dict[int, set[str]]:
+    """The texts of the unresolved links of each note in ``fids`` (when many, only the
+    notes that have some)."""
     out: dict[int, set[str]] = {}
+    if len(fids) > MANY_IDS:  # one pass over the unresolved links, not a query a note
+        wanted = set(fids)
+        for src, text in index.query("SELECT src, text FROM links WHERE dst IS NULL"):
+            if src in wanted:
+                out.setdefault(src, set()).add(text)
+        return out
     for fid in fids:
         out[fid] = {r[0] for r in index.query(
             "SELECT text FROM links WHERE src = ? AND dst IS NULL", (fid,))}
