@@ -244,6 +244,35 @@ def test_suggestions_follow_files_coming_and_going(make_vault: VaultFactory, sca
         assert v.unresolved()[0].suggestions == ()
 
 
+def test_suggested_link_text_follows_files_of_the_same_name(make_vault: VaultFactory) -> None:
+    """A suggestion is cached as the link text it is written as; a file of the same name
+    coming or going changes that text, though the file is not close to the target."""
+    root = make_vault({"a.md": "[[Models/Plam 2]]\n", "Models/PaLM 2.md": ""})
+    with Vault.open(root) as v:
+        assert v.unresolved()[0].suggestions == ("PaLM 2",)
+        (root / "Other").mkdir()
+        (root / "Other" / "PaLM 2.md").write_text("")
+        v.refresh()
+        assert v.unresolved()[0].suggestions == ("Models/PaLM 2",)
+        (root / "Other" / "PaLM 2.md").unlink()
+        v.refresh()
+        assert v.unresolved()[0].suggestions == ("PaLM 2",)
+
+
+def test_suggestions_from_an_older_cache_are_worked_out_again(
+        make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[Gemeni]]\n", "Gemini.md": ""})
+    Vault.open(root).close()
+    con = sqlite3.connect(root / ".vaultkit" / "index.db")
+    con.execute("INSERT INTO suggestions VALUES ('Gemeni', '\nGone.md\n')")  # paths only
+    con.commit()
+    con.close()
+    with Vault.open(root) as v:
+        assert v.unresolved()[0].suggestions == ("Gemini",)
+        cached = v.index.cached_suggestions(["Gemeni"])["Gemeni"]
+        assert (cached.texts, cached.paths()) == (["Gemini"], ["Gemini.md"])
+
+
 def test_alias_suggestions_follow_edits(make_vault: VaultFactory) -> None:
     root = make_vault({"a.md": "[[BERT]]\n", "Long name.md": "text\n"})
     with Vault.open(root) as v:

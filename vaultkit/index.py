@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import VaultkitError
 
@@ -83,6 +83,20 @@ CREATE INDEX problems_file ON problems(file);
 CREATE TABLE suggestions (target TEXT PRIMARY KEY, paths TEXT NOT NULL);
 """
 
+
+
+class CachedSuggestion(NamedTuple):
+    """A target's closest files as the cache has them: their link texts, best first, and
+    (read only when needed) their paths."""
+
+    texts: list[str]
+    files: str  # "\npath<TAB>name key" for each
+
+    def paths(self) -> list[str]:
+        return [line.split("\t", 1)[0] for line in self.files.split("\n") if line]
+
+
+SCAN_TARGETS = 2000  # cached targets asked for above which the cache is read in one pass
 CHILD_TABLES = (
     ("links", "src"),
     ("tags", "file"),
@@ -503,32 +517,54 @@ class Index:
         """(dst, rowid) pairs."""
         self.db.executemany("UPDATE links SET dst = ? WHERE rowid = ?", updates)
 
-    # --- "did you mean" cache: target -> closest paths; dropped when files come or go -----
+    # --- "did you mean" cache ----------------------------------------------------------
+    # target -> the link texts of its closest files, one a line, then RS (U+001E), then
+    # "\npath<TAB>name key" for each file. A link text depends on how many files have that
+    # name, so a file coming or going drops every target naming a file of its name key,
+    # as well as the targets it may be close to.
 
-    def cached_suggestions(self, targets: list[str]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for start in range(0, len(targets), 500):
-            chunk = targets[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for target, paths in self.db.execute(
-                    f"SELECT target, paths FROM suggestions WHERE target IN ({marks})", chunk):
-                out[target] = [p for p in paths.split("\n") if p]
+    def cached_suggestions(self, targets: list[str]) -> dict[str, CachedSuggestion]:
+        """The closest files of each target the cache has."""
+        if len(targets) > SCAN_TARGETS:  # one pass over the table, not many lookups
+            wanted = set(targets)
+            rows: Iterable[tuple[str, str]] = (
+                r for r in self.db.execute("SELECT target, paths FROM suggestions")
+                if r[0] in wanted)
+        else:
+            rows = [r for start in range(0, len(targets), 500)
+                    for r in self.db.execute(
+                        "SELECT target, paths FROM suggestions WHERE target IN"
+                        f" ({','.join('?' * len(targets[start : start + 500]))})",
+                        targets[start : start + 500])]
+        out: dict[str, CachedSuggestion] = {}
+        for target, value in rows:
+            texts, sep, files = value.partition("\x1e")
+            if sep:  # else an older vaultkit's row (paths only): worked out again
+                out[target] = CachedSuggestion(texts.split("\n") if texts else [], files)
         return out
 
-    def store_suggestions(self, found: dict[str, list[str]]) -> None:
+    def store_suggestions(self, found: dict[str, list[tuple[str, str, str]]],
+                          version: int) -> None:
+        """Cache (path, name key, link text) of each target's closest files, unless another
+        process has written to the index since ``data_version()`` was ``version`` (what
+        they were worked out from may be stale)."""
         with self.write():
-            self.db.executemany(
-                "INSERT OR REPLACE INTO suggestions VALUES (?, ?)",
-                [(t, "\n" + "\n".join(paths) + "\n") for t, paths in found.items()])
+            if self.data_version() != version:
+                return
+            self.db.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", [
+                (t, "\n".join(text for _, _, text in files) + "\x1e"
+                 + "".join(f"\n{p}\t{k}" for p, k, _ in files) + "\n")
+                for t, files in found.items()])
 
     def suggestion_targets(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT target FROM suggestions")]
 
-    def drop_suggestions(self, targets: Iterable[str] = (), naming: Iterable[str] = ()) -> None:
-        """Forget the given targets, and every target whose suggestions name a path."""
+    def drop_suggestions(self, targets: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
+        """Forget the given targets, and every target whose files have one of the name
+        ``keys``."""
         self.db.executemany("DELETE FROM suggestions WHERE target = ?", ((t,) for t in targets))
         self.db.executemany("DELETE FROM suggestions WHERE instr(paths, ?) > 0",
-                            (("\n" + p + "\n",) for p in naming))
+                            (("\t" + k + "\n",) for k in keys))
 
     # --- reading -------------------------------------------------------------------------
 

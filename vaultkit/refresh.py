@@ -257,7 +257,8 @@ def _forget_suggestions(index: Index, removed: list[str], added: list[str]) -> N
         return
     from .resolve import affected_targets
 
-    index.drop_suggestions(affected_targets(cached, added) if added else (), removed)
+    index.drop_suggestions(affected_targets(cached, added) if added else (),
+                           {name_key(p) for p in removed + added})
 
 
 def _unresolved_of(index: Index, fids: list[int]) -> dict[int, set[str]]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import queries as q
 from .config import scan_config
 from .errors import AmbiguousNote, NoteNotFound, VaultkitError
-from .index import DB_ERRORS, Index, IndexCorrupt, is_corrupt
+from .index import DB_ERRORS, CachedSuggestion, Index, IndexCorrupt, is_corrupt
 from .model import FileProblem, PathBatch, RefreshReport, RefreshStats, Stats
 from .refresh import Progress, Walked, refresh, refresh_paths
 from .resolve import Suggester, name_key
@@ -275,27 +275,43 @@ class Vault:
         or go, so a query does not score the whole vault again. ``progress(done, total)``
         hears how many targets not in the cache are scored."""
         wanted = sorted({t for t in targets if t})
+        version = self.index.data_version()  # before reading what the answers come from
         closest = self.index.cached_suggestions(wanted)
         missing = [t for t in wanted if t not in closest]
         if missing:
             found = Suggester(q.all_paths(self.index)).closest(missing, limit, progress)
-            self.index.store_suggestions(found)
-            closest.update(found)
+            texts = self._link_texts({p for ps in found.values() for p in ps})
+            fresh = {t: [(p, name_key(p), texts[p]) for p in ps] for t, ps in found.items()}
+            self.index.store_suggestions(fresh, version)
+            closest.update({t: CachedSuggestion([text for _, _, text in files], "".join(
+                f"\n{p}\t{k}" for p, k, _ in files)) for t, files in fresh.items()})
         by_alias: dict[str, list[str]] = defaultdict(list)
         for low, path in q.alias_paths(self.index, sorted({t.lower() for t in wanted})):
             by_alias[low].append(path)
-        picks = {t: list(dict.fromkeys(by_alias.get(t.lower(), []) + closest.get(t, [])))[:limit]
-                 for t in wanted}
-        # each path once: at 100,000 notes ~28,000 targets name ~37,000 paths ~65,000 times
-        keys = {p: name_key(p) for ps in picks.values() for p in ps}
+        alias_texts = self._link_texts({p for ps in by_alias.values() for p in ps})
+        none = CachedSuggestion([], "")
+        out: dict[str, tuple[str, ...]] = {}
+        for t in wanted:
+            near = closest.get(t, none)
+            aliased = by_alias.get(t.lower())
+            if aliased:  # the alias's notes first, then the closest names
+                text_of = dict(zip(near.paths(), near.texts, strict=True)) | alias_texts
+                paths = list(dict.fromkeys(aliased + near.paths()))[:limit]
+                out[t] = tuple(dict.fromkeys(text_of[p] for p in paths))
+            else:
+                out[t] = tuple(dict.fromkeys(near.texts[:limit]))
+        return out
+
+    def _link_texts(self, paths: set[str]) -> dict[str, str]:
+        """How a link to each of ``paths`` (files of the index) is written."""
+        keys = {p: name_key(p) for p in paths}
         names = sorted(set(keys.values()))
-        if len(names) > SCAN_NAMES:  # the picks are files of the index: each name has 1+
+        if len(names) > SCAN_NAMES:  # each name has 1+ files: count only the shared ones
             shared = q.shared_names(self.index)  # one scan of the name index, not 37k lookups
             counts = {name: shared.get(name, 1) for name in names}
         else:
             counts = q.name_counts(self.index, names)
-        texts = {p: _link_text(p, counts.get(key, 0) == 1) for p, key in keys.items()}
-        return {t: tuple(dict.fromkeys(map(texts.__getitem__, ps))) for t, ps in picks.items()}
+        return {p: _link_text(p, counts.get(key, 0) == 1) for p, key in keys.items()}
 
     @_recovering
     def unresolved(self, suggestions: bool = True, progress: Progress | None = None
