@@ -173,6 +173,21 @@ def test_read_note_never_blocks_or_follows_into_devices(tmp_path: Path) -> None:
     assert scan.read_note(tmp_path).problem == "vanished"  # a folder
 
 
+@pytest.mark.parametrize("size_seen", [None, 0, 10])  # as it is; or smaller: it grew since
+def test_read_note_reads_the_whole_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        size_seen: int | None) -> None:
+    note = tmp_path / "n.md"
+    body = "".join(f"line {i} [[x]]\n" for i in range(200_000))  # ~3 MB: several reads
+    note.write_text(body)
+    (tmp_path / "empty.md").write_text("")
+    if size_seen is not None:
+        real = os.fstat
+        monkeypatch.setattr(scan.os, "fstat", lambda fd: os.stat_result(
+            (*real(fd)[:6], size_seen, *real(fd)[7:10])))
+    assert scan.read_note(note).text == body
+    assert scan.read_note(tmp_path / "empty.md").text == ""
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
 def test_the_walk_closes_every_folder_it_opens(bounded: tuple[Path, Path]) -> None:
     root, _ = bounded

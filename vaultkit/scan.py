@@ -356,10 +356,19 @@ def read_note(path: Path) -> ReadResult:
     except OSError as exc:
         return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
     try:
-        if not stat_mod.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat_mod.S_ISREG(st.st_mode):
             return ReadResult(None, "vanished", "no longer a regular file")
-        with open(fd, "rb", closefd=False) as f:
-            data = f.read()
+        # os.read, not a file object (~40% of reading a small note); asking for one byte
+        # more than the size makes a read that stops short the last one
+        chunks: list[bytes] = []
+        want = st.st_size + 1
+        while chunk := os.read(fd, want):
+            chunks.append(chunk)
+            if len(chunk) < want:
+                break
+            want = 1 << 20  # it grew since the stat: read on to its end
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
     finally:
