@@ -97,6 +97,19 @@ def test_suggestions_are_at_most_three() -> None:
     assert len(Suggester(files, []).suggest("Note")) == 3
 
 
+def test_many_targets_at_once_get_what_each_gets_alone() -> None:
+    """8+ targets are scored as a matrix, fewer one by one: the same closest files, best
+    first, a tie in file order, none under the cutoff."""
+    files = [(f"d{i % 3}/Note {i}.md", True) for i in range(12)] + SUGGEST_FILES
+    s = Suggester(files, [])
+    targets = ["Note", "Nte 1", "note 11", "Gemeni", "Goggle", "Dupp", "zzzzqqq", "Not 2",
+               "d1/Note 4", "d2/Nite", "img.jpg", "Note 1.md"]
+    together = s.closest(targets)
+    assert together == {t: s.closest([t])[t] for t in targets}
+    assert together["Note"] == ["d0/Note 0.md", "d0/Note 3.md", "d0/Note 6.md"]  # a tie
+    assert together["zzzzqqq"] == []
+
+
 def test_unresolved_reports_progress_while_it_scores_suggestions(
         make_vault: VaultFactory) -> None:
     notes = {f"Note {i}.md": "" for i in range(50)}

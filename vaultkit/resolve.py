@@ -231,7 +231,7 @@ class Suggester:
         """The ``limit`` closest file paths for each target (fuzzy names only, no
         aliases). Many targets are scored at once on every core; ``progress(done, total)``
         hears how many targets are scored (a first ``unresolved`` of a 100k-note vault
-        scores 35,000 targets against 105,000 names: ~30 s)."""
+        scores 28,000 targets against 105,000 names: ~22 s)."""
         from rapidfuzz import fuzz, process, utils
 
         groups: dict[tuple[bool, bool], list[str]] = {}
@@ -249,16 +249,20 @@ class Suggester:
                         query, choices, scorer=fuzz.QRatio, processor=utils.default_process,
                         limit=limit, score_cutoff=SUGGEST_CUTOFF)]
             elif choices:
+                import numpy as np
+
+                # processed once here, not once per batch by cdist (the same scores)
+                plain = [utils.default_process(c) for c in choices]
                 for start in range(0, len(queries), BATCH_ROWS):
                     scores = process.cdist(
-                        queries[start : start + BATCH_ROWS], choices, scorer=fuzz.QRatio,
-                        processor=utils.default_process, score_cutoff=SUGGEST_CUTOFF,
-                        workers=-1)
+                        [utils.default_process(q) for q in queries[start : start + BATCH_ROWS]],
+                        plain, scorer=fuzz.QRatio, score_cutoff=SUGGEST_CUTOFF, workers=-1)
                     for target, row in zip(group[start : start + BATCH_ROWS], scores,
                                            strict=True):
-                        best = [int(i) for i in row.nonzero()[0]]
-                        best.sort(key=lambda i: (-row[i], i))
-                        out[target] = [files[i] for i in best[:limit]]
+                        hits = np.flatnonzero(row)  # at or above the cutoff, in file order
+                        # best score first; a stable sort keeps the first file of a tie first
+                        best = hits[np.argsort(-row[hits], kind="stable")[:limit]]
+                        out[target] = [files[i] for i in best.tolist()]
                     if progress:
                         progress(done + min(start + BATCH_ROWS, len(group)), total)
             done += len(group)
