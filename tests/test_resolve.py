@@ -100,14 +100,17 @@ def test_suggestions_are_at_most_three() -> None:
 def test_many_targets_at_once_get_what_each_gets_alone() -> None:
     """8+ targets are scored as a matrix, fewer one by one: the same closest files, best
     first, a tie in file order, none under the cutoff."""
-    files = [(f"d{i % 3}/Note {i}.md", True) for i in range(12)] + SUGGEST_FILES
+    files = [(f"d{i % 3}/Note {i}.md", True) for i in range(12)] + SUGGEST_FILES + [
+        (f"e/Filler {i}.md", True) for i in range(130)] + [("z/Zebra.md", True)]
+    # rows wider than 2 blocks of 64 columns, and a hit in the last, partial block
     s = Suggester(files, [])
     targets = ["Note", "Nte 1", "note 11", "Gemeni", "Goggle", "Dupp", "zzzzqqq", "Not 2",
-               "d1/Note 4", "d2/Nite", "img.jpg", "Note 1.md"]
+               "d1/Note 4", "d2/Nite", "img.jpg", "Note 1.md", "Filer 7", "Filler 12x", "Zebras"]
     together = s.closest(targets)
     assert together == {t: s.closest([t])[t] for t in targets}
     assert together["Note"] == ["d0/Note 0.md", "d0/Note 3.md", "d0/Note 6.md"]  # a tie
     assert together["zzzzqqq"] == []
+    assert together["Zebras"] == ["z/Zebra.md"]
 
 
 def test_unresolved_reports_progress_while_it_scores_suggestions(

