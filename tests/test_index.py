@@ -273,6 +273,19 @@ def test_suggestions_from_an_older_cache_are_worked_out_again(
         assert (cached.texts, cached.paths()) == (["Gemini"], ["Gemini.md"])
 
 
+@pytest.mark.parametrize("odd", ["Gemi\tni", "Gemi\nni", "Gemi\x1eni"])
+def test_a_suggested_name_holding_a_separator_is_right_every_time(
+        make_vault: VaultFactory, odd: str) -> None:
+    """A file name may hold a tab or a line end (the cache's separators): its answer is
+    not cached, so it is never read back wrong."""
+    root = make_vault({"a.md": "[[Gemeni]] [[Plam]]\n", f"{odd}.md": "", "Palm.md": ""})
+    with Vault.open(root) as v:
+        for _ in range(2):  # worked out, then (not) read from the cache
+            assert {u.target: u.suggestions for u in v.unresolved()} == {
+                "Gemeni": (odd,), "Plam": ("Palm",)}
+        assert list(v.index.cached_suggestions(["Gemeni", "Plam"])) == ["Plam"]
+
+
 def test_alias_suggestions_follow_edits(make_vault: VaultFactory) -> None:
     root = make_vault({"a.md": "[[BERT]]\n", "Long name.md": "text\n"})
     with Vault.open(root) as v:

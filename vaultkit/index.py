@@ -84,7 +84,6 @@ CREATE TABLE suggestions (target TEXT PRIMARY KEY, paths TEXT NOT NULL);
 """
 
 
-
 class CachedSuggestion(NamedTuple):
     """A target's closest files as the cache has them: their link texts, best first, and
     (read only when needed) their paths."""
@@ -539,8 +538,10 @@ class Index:
         out: dict[str, CachedSuggestion] = {}
         for target, value in rows:
             texts, sep, files = value.partition("\x1e")
-            if sep:  # else an older vaultkit's row (paths only): worked out again
-                out[target] = CachedSuggestion(texts.split("\n") if texts else [], files)
+            found = texts.split("\n") if texts else []
+            if sep and len(found) == files.count("\n") - 1:
+                out[target] = CachedSuggestion(found, files)
+            # else an older vaultkit's row (paths only): worked out again
         return out
 
     def store_suggestions(self, found: dict[str, list[tuple[str, str, str]]],
@@ -554,7 +555,9 @@ class Index:
             self.db.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", [
                 (t, "\n".join(text for _, _, text in files) + "\x1e"
                  + "".join(f"\n{p}\t{k}" for p, k, _ in files) + "\n")
-                for t, files in found.items()])
+                for t, files in found.items()
+                # a name holding a separator is not cached: its answer is worked out each time
+                if not any(c in p for p, _, _ in files for c in "\n\t\x1e")])
 
     def suggestion_targets(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT target FROM suggestions")]
