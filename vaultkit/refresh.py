@@ -188,7 +188,7 @@ def _apply(
     problems: list[FileProblem] = []
     vanished: list[str] = []
     with index.bulk(bulk), scan.no_gc():
-        if bulk:
+        if bulk and gone:
             index.clear_children_all(gone)
         shards = index.shard_folder() if _workers(len(to_parse)) else None
         broken += _store(Context(root, ids, resolver, shards), index, to_parse, old_broken,
