@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,11 +128,12 @@ def run_check(
             selected.update(stage.changed)
         selected &= notes
     resolver = Resolver(p for p, _ in files_kinds)
-    rows = q.check_links(index, None if selected is None else sorted(selected))
     gone = _gone_targets(index, resolver, files_kinds, stage) if stage else {}
+    rows: Iterable[tuple[Any, ...]] = q.check_links(
+        index, None if selected is None else sorted(selected))
     if gone:
-        rows = [r for r in rows if r[7] is not None or (r[0], r[1], r[2]) not in gone]
-        rows += [r for r in q.unresolved_links(index) if (r[0], r[1], r[2]) in gone]
+        rows = chain((r for r in rows if r[7] is not None or (r[0], r[1], r[2]) not in gone),
+                     (r for r in q.unresolved_links(index) if (r[0], r[1], r[2]) in gone))
     facts = _facts(vault, resolver, rows, gone)
     diags = check_links(facts, _targets(index, facts), config.options)
     problems = [FileProblem(*row) for row in q.problems(index)]
@@ -168,26 +170,42 @@ def _gone_targets(index: Any, resolver: Resolver, files_kinds: list[tuple[str, b
     return out
 
 
-def _facts(vault: Vault, resolver: Resolver, rows: list[tuple[Any, ...]],
+def _facts(vault: Vault, resolver: Resolver, rows: Iterable[tuple[Any, ...]],
            gone: dict[tuple[str, int, int], tuple[str, str]]) -> list[LinkFact]:
-    suggestions = vault.suggestions(r[4] for r in rows if r[7] is None)
+    """The links that may have a problem: unresolved, ambiguous, or with a heading or
+    block to find. The rest (most links: one file, nothing to find in it) are skipped;
+    ``rows`` are read once, to the end, before the "did you mean" answers are asked for
+    (which may write them to the index)."""
+    ambiguous: dict[str, bool] = {}  # by target alone: only a shared name can tie
     ties: dict[tuple[str, str], tuple[str, ...]] = {}
     facts = []
-    for source, line, col, text, target, subpath, embed, resolved in rows:
-        why, new = gone.get((source, line, col), ("", ""))
-        fact_ties: tuple[str, ...] = ()
-        hints: tuple[str, ...] = ()
+    unresolved = []
+    for row in rows:
+        source, line, col, text, target, subpath, embed, resolved = row
         if resolved is None:
-            hints = suggestions.get(target, ())
-            if new:
-                hints = (new, *(h for h in hints if h != new))[:3]
-        elif target:
+            unresolved.append(row)
+            continue
+        shared = ambiguous.get(target)
+        if shared is None:
+            shared = ambiguous[target] = bool(target and resolver.is_ambiguous(target))
+        fact_ties: tuple[str, ...] = ()
+        if shared:
             key = (target, folder_of(source))
             if key not in ties:
                 ties[key] = tuple(resolver.ties(target, source))
             fact_ties = ties[key]
+        if not subpath and len(fact_ties) < 2:
+            continue  # one file, no heading or block to find: nothing to check
         facts.append(LinkFact(source, line, col, text, target, subpath, bool(embed), resolved,
-                              fact_ties, hints, why))
+                              fact_ties, (), gone.get((source, line, col), ("", ""))[0]))
+    suggestions = vault.suggestions(r[4] for r in unresolved)
+    for source, line, col, text, target, subpath, embed, resolved in unresolved:
+        why, new = gone.get((source, line, col), ("", ""))
+        hints = suggestions.get(target, ())
+        if new:
+            hints = (new, *(h for h in hints if h != new))[:3]
+        facts.append(LinkFact(source, line, col, text, target, subpath, bool(embed), resolved,
+                              (), hints, why))
     return facts
 
 

@@ -574,6 +574,11 @@ class Index:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, params).fetchall()
 
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """:meth:`query`'s rows one by one as SQLite steps to them, not all at once.
+        Read them to the end before writing to the index."""
+        return iter(self.db.execute(sql, params))
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.db.execute(sql, params).fetchone()
         return None if row is None else row[0]

@@ -7,6 +7,7 @@ itself (``[[Self]]``, ``[[#Heading]]``) count neither as backlinks nor for orpha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .index import Index
@@ -136,13 +137,14 @@ _CHECK_LINKS = (
 )
 
 
-def check_links(index: Index, sources: list[str] | None = None) -> list[Row]:
+def check_links(index: Index, sources: list[str] | None = None) -> Iterator[Row]:
     """(source, line, col, text, target, subpath, embed, resolved path) of the links in
-    ``sources`` (every note when None), in file order."""
+    ``sources`` (every note when None), in file order; read as they are used (a
+    100,000-note vault has a million: a list of them held ~0.5 GB)."""
     if sources is None:
-        return index.query(_CHECK_LINKS + " ORDER BY s.path, l.line, l.col")
-    return _in_chunks(index, _CHECK_LINKS + " WHERE s.path IN ({marks})"
-                      " ORDER BY s.path, l.line, l.col", sources)
+        return index.rows(_CHECK_LINKS + " ORDER BY s.path, l.line, l.col")
+    return iter(_in_chunks(index, _CHECK_LINKS + " WHERE s.path IN ({marks})"
+                           " ORDER BY s.path, l.line, l.col", sources))
 
 
 def unresolved_links(index: Index) -> list[Row]:

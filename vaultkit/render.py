@@ -161,6 +161,20 @@ def _orjson_text(data: list[Any]) -> bytes | None:
         return None
 
 
+def indented_json(data: Any, rows: int) -> str | bytes:
+    """``data`` (no floats) as ``json.dumps(data, ensure_ascii=False, indent=2)`` and a
+    newline; made by orjson when it holds more than :data:`BIG_JSON` ``rows``: the same
+    text, as UTF-8 bytes, ~10x sooner (``check --json`` of a 100,000-note vault: 20 MB)."""
+    if rows > BIG_JSON:
+        try:
+            import orjson
+
+            return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+        except (ImportError, TypeError):  # missing, or data it refuses: the stdlib's turn
+            pass
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def _default(value: Any) -> Any:
     if _is_dataclass(value):
         return to_jsonable(value)

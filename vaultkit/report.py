@@ -8,7 +8,6 @@ it); JSON keeps vault-relative ``source`` paths like every other ``--json``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +17,7 @@ from urllib.parse import quote
 
 from .check import CODES, baseline_keys
 from .model_check import Diagnostic
-from .render import one_line, write
+from .render import indented_json, one_line, write
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -133,10 +132,9 @@ def emit(diags: Sequence[Diagnostic], fmt: str, root: Path, levels: Mapping[str,
     where = where_from(root)
     out = sys.stdout
     if fmt == "json":
-        write(json.dumps(json_items(diags), ensure_ascii=False, indent=2) + "\n")
+        write(indented_json(json_items(diags), len(diags)))
     elif fmt == "sarif":
-        write(json.dumps(sarif_log(diags, levels, __version__, where),
-                         ensure_ascii=False, indent=2) + "\n")
+        write(indented_json(sarif_log(diags, levels, __version__, where), len(diags)))
     elif fmt == "github":
         out.writelines(github_line(d, where) + "\n" for d in diags)
     else:

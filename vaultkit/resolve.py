@@ -125,9 +125,11 @@ class Resolver:
         """The files ranking equal with the one :meth:`resolve` picks, when there are
         several: the link's meaning then depends on Obsidian's load order (spec R6, and
         the sorted tie-break above). ``[]`` when the choice is clear. Mirrors ``resolve``."""
+        cands = self.is_ambiguous(linkpath) if linkpath else []
+        if not cands:  # one file or none has the name (most links): resolving can wait
+            return []
         dest = self.resolve(linkpath, source)
-        cands = self.is_ambiguous(linkpath) if dest is not None and linkpath else []
-        if not cands or dest is None:
+        if dest is None:
             return []
         last = name_key(linkpath)
         if not ("." in last and self.candidates(last)):
