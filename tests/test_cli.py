@@ -283,6 +283,32 @@ def test_a_long_json_answer_is_the_short_one(monkeypatch: pytest.MonkeyPatch,
     assert '"score":1e-05' in render.json_text(scored) and not made  # orjson: 0.00001
 
 
+def test_a_long_indented_report_is_the_stdlib_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check --json`` / SARIF: orjson's 2-space indent gives the stdlib's bytes, nested
+    lists and dicts, empty ones and any text included; a lone surrogate goes to the stdlib."""
+    import json
+    import random
+
+    from vaultkit import render
+
+    monkeypatch.setattr(render, "BIG_JSON", 3)
+    rng = random.Random(2)
+    alphabet = [chr(i) for i in range(0x250)] + list('\u2028\u2029\ufeff😀漢"\\\x7f\uffff')
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+
+    items = [{"source": text(), "line": rng.randrange(1, 2**40), "embed": i % 3 == 0,
+              "suggestions": [text() for _ in range(i % 3)], "none": None,
+              "nested": {"a": [], "b": {}, "c": [{"d": text()}]}} for i in range(200)]
+    for data in (items, {"runs": [{"results": items, "empty": []}], "version": "2.1.0"}):
+        made = render.indented_json(data, 200)
+        assert isinstance(made, bytes)  # orjson's
+        assert made == (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+    odd = [{"text": "a \ud83d alone"}] * 5
+    assert render.indented_json(odd, 5) == json.dumps(odd, ensure_ascii=False, indent=2) + "\n"
+
+
 def test_json_bytes_reach_any_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
     """orjson's UTF-8 bytes go to stdout's buffer whatever its encoding, and to a stream
     without one (a StringIO standing for stdout) as text."""
