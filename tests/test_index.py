@@ -309,6 +309,37 @@ def test_a_suggested_name_holding_a_separator_is_right_every_time(
         assert list(v.index.cached_suggestions(["Gemeni", "Plam"])) == ["Plam"]
 
 
+@pytest.mark.parametrize("meanwhile", ["an edit", "a new file"])
+def test_suggestions_worked_out_while_another_process_writes(
+        make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch, meanwhile: str) -> None:
+    """Another process (a watch) commits while "did you mean" is worked out: the answers
+    are kept if the files are still those they came from, else worked out again."""
+    from vaultkit.index import Index
+    from vaultkit.resolve import Suggester
+
+    root = make_vault({"a.md": "[[Gemeni]]\n", "Gemini.md": "", "b.md": "text\n"})
+    Vault.open(root).close()
+    real = Suggester.closest
+
+    def closest_while_writing(self: Suggester, *args: object, **kwargs: object) -> object:
+        other = Index(root / ".vaultkit" / "index.db")
+        try:
+            with other.write():
+                if meanwhile == "an edit":
+                    other.set_meta("walk_mark", "changed by the other process")
+                else:
+                    other.insert_files([("Gemina.md", "gemina.md", True, False, 1, 0)])
+        finally:
+            other.close()
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Suggester, "closest", closest_while_writing)
+    with Vault.open(root, refresh=False) as v:
+        assert v.unresolved()[0].suggestions == ("Gemini",)
+        kept = v.index.cached_suggestions(["Gemeni"])
+        assert (list(kept) == ["Gemeni"]) == (meanwhile == "an edit")
+
+
 def test_alias_suggestions_follow_edits(make_vault: VaultFactory) -> None:
     root = make_vault({"a.md": "[[BERT]]\n", "Long name.md": "text\n"})
     with Vault.open(root) as v:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -545,12 +545,14 @@ class Index:
         return out
 
     def store_suggestions(self, found: dict[str, list[tuple[str, str, str]]],
-                          version: int) -> None:
+                          version: int, files_as_then: Callable[[], bool] | None = None
+                          ) -> None:
         """Cache (path, name key, link text) of each target's closest files, unless another
-        process has written to the index since ``data_version()`` was ``version`` (what
-        they were worked out from may be stale)."""
+        process has written to the index since ``data_version()`` was ``version`` and
+        ``files_as_then()`` (asked then) says the files are no longer those they were
+        worked out from: edits by a running watch keep them, a file coming or going not."""
         with self.write():
-            if self.data_version() != version:
+            if self.data_version() != version and not (files_as_then and files_as_then()):
                 return
             self.db.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", [
                 (t, "\n".join(text for _, _, text in files) + "\x1e"

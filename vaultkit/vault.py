@@ -279,10 +279,12 @@ class Vault:
         closest = self.index.cached_suggestions(wanted)
         missing = [t for t in wanted if t not in closest]
         if missing:
-            found = Suggester(q.all_paths(self.index)).closest(missing, limit, progress)
+            files = q.all_paths(self.index)
+            found = Suggester(files).closest(missing, limit, progress)
             texts = self._link_texts({p for ps in found.values() for p in ps})
             fresh = {t: [(p, name_key(p), texts[p]) for p in ps] for t, ps in found.items()}
-            self.index.store_suggestions(fresh, version)
+            self.index.store_suggestions(fresh, version,
+                                         lambda: set(q.all_paths(self.index)) == set(files))
             closest.update({t: CachedSuggestion([text for _, _, text in files], "".join(
                 f"\n{p}\t{k}" for p, k, _ in files)) for t, files in fresh.items()})
         by_alias: dict[str, list[str]] = defaultdict(list)
