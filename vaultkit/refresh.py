@@ -35,7 +35,8 @@ except ImportError:  # pragma: no cover - CPython always has it
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
-BULK_MIN_NOTES = 1000  # a first build this big drops the lookup indexes while it writes
+BULK_MIN_NOTES = 1000  # notes to read (and half the vault) above which the lookup indexes
+#                        are dropped while rows are written, and built once at the end
 CHUNK = 64
 FLUSH_ROWS = 5000  # rows gathered before they are written
 MANY_IDS = 200  # notes above which their old rows are read in one pass, not one by one
