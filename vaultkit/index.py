@@ -25,6 +25,26 @@ DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)  # for modules without
 # What opening an index can meet that is not damage to it: another process holding it
 # past the timeout, a read-only or full disk.
 NOT_DAMAGE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_FULL", "SQLITE_PERM")
+# SQLite's own message for each result code that matters here, for Python 3.10, whose
+# exceptions do not carry the code's name (sqlite_errorname is 3.11+)
+_NAME_BY_MESSAGE = (
+    ("database is locked", "SQLITE_BUSY"), ("database table is locked", "SQLITE_LOCKED"),
+    ("attempt to write a readonly database", "SQLITE_READONLY"),
+    ("database or disk is full", "SQLITE_FULL"), ("access permission denied", "SQLITE_PERM"),
+    ("database disk image is malformed", "SQLITE_CORRUPT"),
+    ("file is not a database", "SQLITE_NOTADB"),
+)
+
+
+def error_name(exc: BaseException) -> str:
+    """The name of SQLite's result code behind ``exc`` (``SQLITE_BUSY``...), "" if unknown:
+    Python 3.11+ gives it; on 3.10 it is read from SQLite's standard message."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if name is not None:
+        return str(name)
+    text = str(exc).lower()
+    return next((code for words, code in _NAME_BY_MESSAGE if words in text), "")
+
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -185,7 +205,7 @@ def is_corrupt(exc: BaseException) -> bool:
         return True
     if not isinstance(exc, sqlite3.DatabaseError):
         return False
-    name = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
+    name = error_name(exc)
     text = str(exc).lower()
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return True
@@ -214,7 +234,7 @@ def _to_wal(db: sqlite3.Connection) -> bool:
     try:
         return str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal"
     except sqlite3.OperationalError as exc:
-        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        if error_name(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
             return False
         raise
 
@@ -262,7 +282,7 @@ class Index:
                 _check_size(db, self.path)
         except sqlite3.DatabaseError as exc:
             db.close()
-            if getattr(exc, "sqlite_errorname", "").startswith(NOT_DAMAGE):
+            if error_name(exc).startswith(NOT_DAMAGE):
                 raise  # the file is fine; rebuilding would lose it for nothing
             raise IndexCorrupt(f"index is unreadable: {exc}") from exc
         except IndexCorrupt:
