@@ -127,3 +127,22 @@ def test_unresolved_reports_progress_while_it_scores_suggestions(
         ticks.clear()
         v.unresolved(progress=lambda done, total: ticks.append((done, total)))
         assert ticks == []  # cached: nothing to score
+
+
+
+def test_check_reports_progress_while_it_scores_suggestions(make_vault: VaultFactory) -> None:
+    """A first check of a big vault works out "did you mean" for every broken target (18 s
+    at 100,000 notes): the command draws a bar from these ticks."""
+    from vaultkit.checker import run_check
+
+    notes = {f"Note {i}.md": "" for i in range(50)}
+    notes["links.md"] = "".join(f"[[Nte {i} x]] " for i in range(300))
+    root = make_vault(notes)
+    ticks: list[tuple[int, int]] = []
+    with Vault.open(root) as v:
+        found = run_check(v, progress=lambda done, total: ticks.append((done, total)))
+        assert len(found.diagnostics) == 300 and found.diagnostics[0].suggestions
+        assert ticks[-1] == (300, 300) and len(ticks) >= 2
+        ticks.clear()
+        run_check(v, progress=lambda done, total: ticks.append((done, total)))
+        assert ticks == []  # cached: nothing to score

@@ -212,9 +212,17 @@ def check(files: list[str] | None = None, vault: str | None = None, staged: bool
         raise UsageError("--write-baseline records the whole vault: no FILES, --staged or "
                          "--baseline with it")
     v = open_only(vault)
-    refreshed = v.refresh()
-    result = checker.run_check(v, files or None, staged=staged,
-                               extra_problems=refreshed.problems)
+    update, close = render.progress_bar("Indexing")
+    try:
+        refreshed = v.refresh(update)
+    finally:
+        close()
+    update, close = render.progress_bar("Finding suggestions")
+    try:
+        result = checker.run_check(v, files or None, staged=staged,
+                                   extra_problems=refreshed.problems, progress=update)
+    finally:
+        close()
     diags, hidden = list(result.diagnostics), 0
     if write_baseline:
         count = checker.write_baseline(Path(write_baseline), diags)
