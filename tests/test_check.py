@@ -488,3 +488,28 @@ def test_parse_name_status_keeps_the_vault_folder() -> None:
     assert staged.deleted == ("B.md",)
     assert staged.renamed == (("C.md", "x/C.md"), ("D.md", None))
     assert staged.gone == {"B.md": None, "C.md": "x/C.md", "D.md": None}
+
+
+def test_checking_a_few_notes_finds_what_checking_the_vault_finds_in_them(
+        make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few notes (a pre-commit hook) resolve their links by looking names up in the
+    index one by one; many, from every name gathered first. The same problems either way:
+    ties, headings, blocks, relative and folder links, "did you mean"."""
+    from vaultkit import checker
+    from vaultkit.vault import Vault
+
+    notes = {"a/Dup.md": "# H\npara ^b1\n", "b/Dup.md": "", "a/Solo.md": "# Top\n",
+             "c/x.md": "[[Dup]] [[dup#H]] [[a/Dup#H]] [[a/Dup#^b1]] [[a/Dup#^nope]]\n"
+                       "[[./Dup]] [[../a/Solo#Top]] [[Solo#Bottom]] [[Gemeni]] ![[pic.png]]\n",
+             "c/y.md": "[[Dup#^b1]] [[Solo]] [[solo.md]] [[C/X]]\n", "Gemini.md": ""}
+    root = make_vault(notes)
+    chosen = ["c/x.md", "c/y.md"]
+    with Vault.open(root) as v:
+        whole = [d for d in checker.run_check(v).diagnostics if d.path in chosen]
+        assert {d.code for d in whole} == {"ambiguous-link", "missing-heading",
+                                           "missing-block", "unresolved-link",
+                                           "missing-attachment"}
+        few = checker.run_check(v, [str(root / p) for p in chosen]).diagnostics
+        monkeypatch.setattr(checker, "FEW_NOTES", 0)  # gathered first, though only two
+        many = checker.run_check(v, [str(root / p) for p in chosen]).diagnostics
+    assert list(few) == whole == list(many)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .vault import Vault
 
 BASELINE_VERSION = 1
+FEW_NOTES = 200  # notes to check up to which names are looked up one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,11 @@ def run_check(
         if staged and stage is not None:
             selected.update(stage.changed)
         selected &= notes
-    resolver = Resolver(p for p, _ in files_kinds)
+    # A few notes to check (a pre-commit hook): their links' names are looked up in the
+    # index as they are met, not every file's name gathered first (~0.15 s at 100k files).
+    few = selected is not None and len(selected) <= FEW_NOTES
+    resolver = (Resolver(lookup=index.paths_named) if few
+                else Resolver(p for p, _ in files_kinds))
     gone = _gone_targets(index, resolver, files_kinds, stage) if stage else {}
     rows: Iterable[tuple[Any, ...]] = q.check_links(
         index, None if selected is None else sorted(selected))
