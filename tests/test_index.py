@@ -301,11 +301,12 @@ def test_a_suggested_name_holding_a_separator_is_right_every_time(
         make_vault: VaultFactory, odd: str) -> None:
     """A file name may hold a tab or a line end (the cache's separators): its answer is
     not cached, so it is never read back wrong."""
-    root = make_vault({"a.md": "[[Gemeni]] [[Plam]]\n", f"{odd}.md": "", "Palm.md": ""})
+    root = make_vault({"a.md": "[[Gemeni]] [[Plam]] [[Gemenii]]\n", f"{odd}.md": "",
+                       "Palm.md": "", "Other.md": "---\naliases: [Gemenii]\n---\n"})
     with Vault.open(root) as v:
         for _ in range(2):  # worked out, then (not) read from the cache
             assert {u.target: u.suggestions for u in v.unresolved()} == {
-                "Gemeni": (odd,), "Plam": ("Palm",)}
+                "Gemeni": (odd,), "Plam": ("Palm",), "Gemenii": ("Other", odd)}
         assert list(v.index.cached_suggestions(["Gemeni", "Plam"])) == ["Plam"]
 
 

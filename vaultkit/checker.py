@@ -206,7 +206,7 @@ def _facts(vault: Vault, resolver: Resolver, rows: Iterable[tuple[Any, ...]],
         if not subpath and len(fact_ties) < 2:
             continue  # one file, no heading or block to find: nothing to check
         facts.append(LinkFact(source, line, col, text, target, subpath, bool(embed), resolved,
-                              fact_ties, (), gone.get((source, line, col), ("", ""))[0]))
+                              fact_ties))  # (``gone`` holds unresolved links only)
     suggestions = vault.suggestions((r[4] for r in unresolved), progress=progress)
     for source, line, col, text, target, subpath, embed, resolved in unresolved:
         why, new = gone.get((source, line, col), ("", ""))

@@ -106,12 +106,40 @@ CREATE TABLE suggestions (target TEXT PRIMARY KEY, paths TEXT NOT NULL);
 
 class CachedSuggestion(NamedTuple):
     """A target's closest files as the cache has them: their link texts, best first, and
-    (read only when needed) their paths."""
+    (read only when needed) their paths. Stored as the texts, one a line, then RS
+    (U+001E), then :attr:`files`."""
 
     texts: list[str]
-    files: str  # "\npath<TAB>name key" for each
+    files: str  # "\npath<TAB>name key" for each, then "\n"
+    known: list[str] | None = None  # the paths, when made here rather than read back
+
+    @classmethod
+    def of(cls, files: Sequence[tuple[str, str, str]]) -> CachedSuggestion:
+        """From the (path, name key, link text) of each file, best first."""
+        return cls([text for _, _, text in files],
+                   "".join(f"\n{path}\t{key}" for path, key, _ in files) + "\n",
+                   [path for path, _, _ in files])
+
+    @classmethod
+    def read(cls, stored: str) -> CachedSuggestion | None:
+        """What :meth:`stored` wrote; None for a row it did not (an older vaultkit's)."""
+        texts, sep, files = stored.partition("\x1e")
+        found = texts.split("\n") if texts else []
+        # (what is stored is readable(): a line of files for each text is check enough)
+        return cls(found, files) if sep and files.count("\n") == len(found) + 1 else None
+
+    def stored(self) -> str:
+        return "\n".join(self.texts) + "\x1e" + self.files
+
+    def readable(self) -> bool:
+        """Does it read back as it is? Not when a name holds a tab, a line end or RS."""
+        n = len(self.texts)
+        return (self.files.count("\t") == n and self.files.count("\n") == n + 1
+                and "\x1e" not in self.files)
 
     def paths(self) -> list[str]:
+        if self.known is not None:  # exact even for a name holding a separator
+            return self.known
         return [line.split("\t", 1)[0] for line in self.files.split("\n") if line]
 
 
@@ -557,29 +585,24 @@ class Index:
                         targets[start : start + 500])]
         out: dict[str, CachedSuggestion] = {}
         for target, value in rows:
-            texts, sep, files = value.partition("\x1e")
-            found = texts.split("\n") if texts else []
-            if sep and len(found) == files.count("\n") - 1:
-                out[target] = CachedSuggestion(found, files)
-            # else an older vaultkit's row (paths only): worked out again
+            found = CachedSuggestion.read(value)
+            if found is not None:  # else an older vaultkit's row (paths only): asked again
+                out[target] = found
         return out
 
-    def store_suggestions(self, found: dict[str, list[tuple[str, str, str]]],
-                          version: int, files_as_then: Callable[[], bool] | None = None
-                          ) -> None:
-        """Cache (path, name key, link text) of each target's closest files, unless another
-        process has written to the index since ``data_version()`` was ``version`` and
-        ``files_as_then()`` (asked then) says the files are no longer those they were
-        worked out from: edits by a running watch keep them, a file coming or going not."""
+    def store_suggestions(self, found: dict[str, CachedSuggestion], version: int,
+                          files_as_then: Callable[[], bool] | None = None) -> None:
+        """Cache each target's closest files, unless another process has written to the
+        index since ``data_version()`` was ``version`` and ``files_as_then()`` (asked then)
+        says the files are no longer those they were worked out from: edits by a running
+        watch keep them, a file coming or going not."""
         with self.write():
             if self.data_version() != version and not (files_as_then and files_as_then()):
                 return
-            self.db.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", [
-                (t, "\n".join(text for _, _, text in files) + "\x1e"
-                 + "".join(f"\n{p}\t{k}" for p, k, _ in files) + "\n")
-                for t, files in found.items()
+            self.db.executemany(
+                "INSERT OR REPLACE INTO suggestions VALUES (?, ?)",
                 # a name holding a separator is not cached: its answer is worked out each time
-                if not any(c in p for p, _, _ in files for c in "\n\t\x1e")])
+                [(t, c.stored()) for t, c in found.items() if c.readable()])
 
     def suggestion_targets(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT target FROM suggestions")]

@@ -155,6 +155,7 @@ def _beside_shared_walk(vault: Vault, ask: Callable[[], T], refresh: Refresh,
     answer: T | None = None
     failure: Exception | None = None
     problems: list[FileProblem] = []
+    warn = problem_into(problems)
     try:
         if not shared.start(lambda walked: columns_mark(walked) == mark):
             return refresh(None), ask()
@@ -164,13 +165,13 @@ def _beside_shared_walk(vault: Vault, ask: Callable[[], T], refresh: Refresh,
             failure = exc
         # join the walk if much of it is left; else what is left is the other's, which
         # then says "as indexed" without sending the walk over
-        walked = shared.finish(problem_into(problems), join=False)
+        walked = shared.finish(warn, join=False)
     finally:
         shared.close()
     verdict: Verdict | None = None
     if isinstance(walked, Same):
         for warning in walked.warnings:
-            problem_into(problems)(warning)
+            warn(warning)
         verdict = (_SAME, problems, walked.files)
     elif walked is not None:
         verdict = ((_SAME, problems, len(walked.paths)) if columns_mark(walked) == mark

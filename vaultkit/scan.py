@@ -368,7 +368,7 @@ def read_note(path: Path) -> ReadResult:
             if len(chunk) < want:
                 break
             want = 1 << 20  # it grew since the stat: read on to its end
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        data = b"".join(chunks)  # one chunk: that very object, not a copy
     except OSError as exc:
         return ReadResult(None, "unreadable", f"cannot read file: {exc.strerror or exc}")
     finally:

@@ -282,11 +282,11 @@ class Vault:
             files = q.all_paths(self.index)
             found = Suggester(files).closest(missing, limit, progress)
             texts = self._link_texts({p for ps in found.values() for p in ps})
-            fresh = {t: [(p, name_key(p), texts[p]) for p in ps] for t, ps in found.items()}
+            fresh = {t: CachedSuggestion.of([(p, name_key(p), texts[p]) for p in ps])
+                     for t, ps in found.items()}
             self.index.store_suggestions(fresh, version,
                                          lambda: set(q.all_paths(self.index)) == set(files))
-            closest.update({t: CachedSuggestion([text for _, _, text in files], "".join(
-                f"\n{p}\t{k}" for p, k, _ in files)) for t, files in fresh.items()})
+            closest.update(fresh)
         by_alias: dict[str, list[str]] = defaultdict(list)
         for low, path in q.alias_paths(self.index, sorted({t.lower() for t in wanted})):
             by_alias[low].append(path)
