@@ -59,8 +59,7 @@ def open_vault(vault: str | None, rebuild: bool = False, fresh: bool = False) ->
     """Open the vault and bring its index up to date, telling stderr what it should know.
     An index that a running ``vaultkit watch`` keeps current is used as it is (no walk of
     the vault), unless ``fresh`` or ``rebuild``. Returns (vault, RefreshStats)."""
-    update, close = render.progress_bar("Indexing")
-    try:
+    with render.progress("Indexing") as update:
         v = open_only(vault)
         if rebuild:
             stats = v.rebuild(update)
@@ -70,8 +69,6 @@ def open_vault(vault: str | None, rebuild: bool = False, fresh: bool = False) ->
             stats = RefreshStats()
         else:
             stats = v.refresh(update)
-    finally:
-        close()
     for problem in stats.problems:
         render.info(render.problem_line(problem))
     return v, stats
@@ -91,11 +88,8 @@ def asked(vault: str | None, ask: Callable[[Any], T]) -> tuple[Any, T]:
     from . import overlap
 
     def refresh(walked: Any) -> Any:
-        update, close = render.progress_bar("Indexing")
-        try:
+        with render.progress("Indexing") as update:
             return v.refresh(update, walked)
-        finally:
-            close()
 
     def ask_quickly() -> T:  # an answer's rows hold no cycles: the collector would
         with no_gc():        # only walk them (~25% of a 100k-note answer)
@@ -156,11 +150,8 @@ def orphans(vault: str | None = None, json: bool = False, isolated: bool = False
 
 def unresolved(vault: str | None = None, json: bool = False) -> None:
     def ask(v: Any) -> Any:
-        update, close = render.progress_bar("Finding suggestions")
-        try:
+        with render.progress("Finding suggestions") as update:
             return _maybe_json(v.unresolved(progress=update), json)
-        finally:
-            close()
 
     _, items = asked(vault, ask)
     if json:
@@ -212,17 +203,11 @@ def check(files: list[str] | None = None, vault: str | None = None, staged: bool
         raise UsageError("--write-baseline records the whole vault: no FILES, --staged or "
                          "--baseline with it")
     v = open_only(vault)
-    update, close = render.progress_bar("Indexing")
-    try:
+    with render.progress("Indexing") as update:
         refreshed = v.refresh(update)
-    finally:
-        close()
-    update, close = render.progress_bar("Finding suggestions")
-    try:
+    with render.progress("Finding suggestions") as update:
         result = checker.run_check(v, files or None, staged=staged,
                                    extra_problems=refreshed.problems, progress=update)
-    finally:
-        close()
     diags, hidden = list(result.diagnostics), 0
     if write_baseline:
         count = checker.write_baseline(Path(write_baseline), diags)

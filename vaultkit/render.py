@@ -10,7 +10,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .model import FileProblem, LinkRef, RefreshReport, RefreshStats, Stats
@@ -331,6 +332,16 @@ def one_line(text: str) -> str:
     if _UNPRINTABLE.search(text) is None:
         return text
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+@contextmanager
+def progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """:func:`progress_bar`'s update for the time of a ``with``, the bar closed after it."""
+    update, close = progress_bar(description)
+    try:
+        yield update
+    finally:
+        close()
 
 
 def progress_bar(description: str, min_total: int = 200) -> tuple[Callable[[int, int], None],
