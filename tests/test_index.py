@@ -18,13 +18,13 @@ from .conftest import VaultFactory
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records the path of every note the refresh reads and parses."""
     seen: list[str] = []
-    real = refresh_mod.parse_one
+    real = refresh_mod.parse_some
 
-    def spy(ctx: refresh_mod.Context, path: str) -> refresh_mod.Parsed:
-        seen.append(path)
-        return real(ctx, path)
+    def spy(ctx: refresh_mod.Context, paths: list[str]) -> list[refresh_mod.Parsed]:
+        seen.extend(paths)
+        return real(ctx, paths)
 
-    monkeypatch.setattr(refresh_mod, "parse_one", spy)
+    monkeypatch.setattr(refresh_mod, "parse_some", spy)
     return seen
 
 
@@ -175,6 +175,36 @@ def test_parallel_parse_gives_same_index(make_vault: VaultFactory,
         assert sorted(stats.problems, key=repr) == sorted(serial_stats.problems, key=repr)
         assert _dump(v) == serial
     assert not list((root / ".vaultkit").glob("shards-*"))  # worker shards are deleted
+
+
+def test_large_notes_are_parsed_a_few_at_a_time(make_vault: VaultFactory,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes go to the parser in groups of bounded size (each holds several copies of its
+    text while parsed), and what is indexed does not depend on the grouping."""
+    files: dict[str, str | bytes] = {f"n{i}.md": f"[[n{i + 1}]] #t{i}\n" + "x" * (10 * i)
+                                     for i in range(30)}
+    files["n7.md"] = b"\x00 binary"
+    root = make_vault(files)
+    with Vault.open(root, refresh=False) as v:
+        v.rebuild()
+        whole = _dump(v)
+    from vaultkit import parse
+
+    sizes: list[list[int]] = []
+    real = parse.parse_many
+
+    def spy(texts: list[str]) -> list[object]:
+        sizes.append([len(t) for t in texts])
+        return real(texts)
+
+    monkeypatch.setattr(parse, "parse_many", spy)
+    monkeypatch.setattr(refresh_mod, "GROUP_CHARS", 100)
+    with Vault.open(root, refresh=False) as v:
+        v.rebuild()
+        assert _dump(v) == whole
+    assert sum(len(group) for group in sizes) == 29  # not the binary note
+    assert len(sizes) > 5
+    assert all(sum(group[:-1]) < 100 for group in sizes)  # the last one made it full
 
 
 def _dump_by_path(v: Vault) -> dict[str, list[tuple[object, ...]]]:

@@ -52,7 +52,7 @@ from pathlib import Path
 import pytest
 
 from vaultkit.model import Note
-from vaultkit.parse import parse_note
+from vaultkit.parse import parse_many, parse_note
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parse"
 OPTIONS = {"crlf", "cr", "bom", "noeol", "u"}
@@ -137,3 +137,13 @@ def test_fixture_files_are_there() -> None:
 def test_fixture(case: Case) -> None:
     got = render(parse_note("note.md", case.text))
     assert got == case.expected, f"{case.file}:{case.lineno} {case.title}"
+
+
+def test_many_notes_parsed_at_once_are_each_parsed_as_alone() -> None:
+    """``parse_many`` runs each step over all notes: no note's findings go to another."""
+    for cases in (CASES, CASES[::-1]):
+        got = parse_many([case.text for case in cases])
+        assert len(got) == len(cases)
+        for case, parts in zip(cases, got, strict=True):
+            assert render(Note("note.md", *parts)) == case.expected, (
+                f"{case.file}:{case.lineno} {case.title}")

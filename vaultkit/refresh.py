@@ -20,13 +20,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from . import scan
 from ._version import PARSER_VERSION
 from .index import DB_ERRORS, Index, Rows, Shard
 from .model import FileProblem, FileStat, LinkRef, PathBatch, RefreshReport, RefreshStats
 from .resolve import Resolver, name_key
+
+if TYPE_CHECKING:
+    from .model_parse import NoteParts
 
 try:
     from _blake2 import blake2b  # hashlib's, without loading OpenSSL (~10 ms)
@@ -373,7 +376,7 @@ def _counted(batches: Iterator[list[Parsed]], total: int, progress: Progress | N
 def _parse_chunk(paths: Sequence[str], ctx: Context | None = None) -> list[Parsed]:
     ctx = ctx or _WORKER
     assert ctx is not None
-    items = [parse_one(ctx, p) for p in paths]
+    items = parse_some(ctx, paths)
     if _SHARD is None:
         return items
     rows = Rows()  # into this worker's shard; only what the caller reports is sent back
@@ -383,19 +386,44 @@ def _parse_chunk(paths: Sequence[str], ctx: Context | None = None) -> list[Parse
     return [Parsed(i.path, i.found, [], [], [], [], [], i.problems, i.unresolved) for i in items]
 
 
-def parse_one(ctx: Context, path: str) -> Parsed:
-    """Read one note and turn what the parser finds into rows."""
-    result = scan.read_note(ctx.root / path)
+def parse_some(ctx: Context, paths: Sequence[str]) -> list[Parsed]:
+    """Read the notes at ``paths`` and turn what the parser finds into rows. The parser
+    takes a few notes at once (:func:`vaultkit.parse.parse_many` is quicker so), up to
+    ``GROUP_CHARS`` of text: a group of large notes would hold several copies of each."""
+    out: list[Parsed] = []
+    group: list[tuple[str, scan.ReadResult]] = []
+    size = 0
+    for path in paths:
+        result = scan.read_note(ctx.root / path)
+        group.append((path, result))
+        size += len(result.text or "")
+        if size >= GROUP_CHARS:
+            out += _parse_group(ctx, group)
+            group, size = [], 0
+    return out + _parse_group(ctx, group)
+
+
+GROUP_CHARS = 1 << 20
+
+
+def _parse_group(ctx: Context, group: list[tuple[str, scan.ReadResult]]) -> list[Parsed]:
+    from . import parse  # loaded on first use: a refresh with nothing to read skips it
+
+    parts = iter(parse.parse_many([r.text for _, r in group if r.text is not None]))
+    return [_parsed(ctx, path, result, None if result.text is None else next(parts))
+            for path, result in group]
+
+
+def _parsed(ctx: Context, path: str, result: scan.ReadResult, note: NoteParts | None
+            ) -> Parsed:
+    """The rows of one note read as ``result`` and parsed as ``note``."""
     if result.problem == "vanished":
         return Parsed(path, False, [], [], [], [], [], [], [])
     problems = []
     if result.problem is not None:
         problems.append(FileProblem(path, result.problem, result.message))
-    if result.text is None:
+    if result.text is None or note is None:
         return Parsed(path, True, [], [], [], [], [], problems, [])
-    from . import parse  # loaded on first use: a refresh with nothing to read skips it
-
-    note = parse.parse_parts(result.text)
     fid = ctx.ids[path]
     links = []
     unresolved = []
