@@ -86,8 +86,9 @@ def test_the_hostile_vault_walks_the_same_shared(tmp_path: Path, opened: int,
     warned: list[WalkWarning] = []
     assert _splitwalk.walk_columns(str(root), warned.append) == alone[0]  # it was shared
     assert warned == alone[1]
-    # walked all by the forked process, which then sends only "as expected"
-    monkeypatch.setattr(_splitwalk, "_left", lambda fd: 0)
+    # put together by the forked process, with the pieces this one walked (their
+    # warnings too), which then sends only "as expected", or else its pieces
+    here = _walked_here(monkeypatch)
     for expected, answer in ((alone[0], _splitwalk.Same(len(alone[0].paths), alone[1])),
                              (scan.Columns([], [], [], []), alone[0])):
         shared = _splitwalk.SharedWalk.plan(str(root))
@@ -95,10 +96,63 @@ def test_the_hostile_vault_walks_the_same_shared(tmp_path: Path, opened: int,
         try:
             shared.start(lambda walked, expected=expected: walked == expected)
             warned.clear()
-            assert shared.finish(warned.append, join=False) == answer
+            here.clear()
+            assert shared.finish(warned.append) == answer
         finally:
             shared.close()
+        assert here  # this process walked some pieces
         assert isinstance(answer, _splitwalk.Same) or warned == alone[1]
+
+
+@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("fails", ["walking", "reading the other's pieces"])
+def test_a_forked_walk_failing_while_this_one_sends_leaves_the_walk_to_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str) -> None:
+    """The forked process ends early (while this one walks, or as it takes this one's
+    pieces): sending to it fails or goes nowhere, nothing hangs, and the caller walks
+    alone."""
+    root = _tree(tmp_path, folders=20)
+    here = _walked_here(monkeypatch)
+    parent = os.getpid()
+    if fails == "walking":
+        real_do = _splitwalk._do
+
+        def do(walker: scan.Walker, piece: _splitwalk.Piece) -> _splitwalk.Found:
+            if os.getpid() != parent:  # pragma: no cover - in the forked process
+                os._exit(1)
+            time.sleep(0.01)  # the other is gone by the time this one sends
+            return real_do(walker, piece)
+
+        monkeypatch.setattr(_splitwalk, "_do", do)
+    else:
+        real_read = _splitwalk.read_all
+        monkeypatch.setattr(_splitwalk, "read_all", lambda fd: os._exit(1) if os.getpid()
+                            != parent else real_read(fd))
+    shared = _splitwalk.SharedWalk.plan(str(root))
+    assert shared is not None
+    try:
+        assert shared.start(lambda walked: True)
+        assert shared.finish(None) is None
+    finally:
+        shared.close()
+    assert here  # it had pieces of its own to send
+
+
+def _walked_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Slows the forked process's pieces, so that this one walks some too; returns the
+    list of the pieces this one walks."""
+    parent, real_do = os.getpid(), _splitwalk._do
+    here: list[int] = []
+
+    def do(walker: scan.Walker, piece: _splitwalk.Piece) -> _splitwalk.Found:
+        if os.getpid() == parent:
+            here.append(id(piece))
+        else:
+            time.sleep(0.02)
+        return real_do(walker, piece)
+
+    monkeypatch.setattr(_splitwalk, "_do", do)
+    return here
 
 
 @pytest.mark.usefixtures("small_pieces")
@@ -208,27 +262,22 @@ def test_refreshes_of_a_large_vault_share_the_walk(tmp_path: Path,
 def test_a_query_beside_a_shared_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       joined: bool) -> None:
     """A large vault's walk beside a query (``overlap``) is shared, and joined once the
-    answer is there if much of it is left: an unchanged vault's answer stands (the forked
-    process, if it walked all, says just that), and an edit found by that walk is
-    refreshed from it."""
+    answer is there if some of it is left: an unchanged vault's answer stands (the forked
+    process, which puts the walk together, says just that), and an edit found by that
+    walk is refreshed from it."""
     from vaultkit import overlap
 
     monkeypatch.setattr(refresh, "SPLIT_MIN_FILES", 0)
-    monkeypatch.setattr(_splitwalk, "_left", lambda fd: 10**6 if joined else 0)
-    parent, real_do = os.getpid(), _splitwalk._do
-
-    def slow_do(*args: object) -> object:  # the forked process, so this one finds some left
-        if os.getpid() != parent:
-            time.sleep(0.02)
-        return real_do(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_splitwalk, "_do", slow_do)
+    here = _walked_here(monkeypatch)
+    if not joined:  # this process finds no ticket left: the forked one walked them all
+        parent, real_tickets = os.getpid(), _splitwalk._tickets
+        monkeypatch.setattr(_splitwalk, "_tickets", lambda fd: iter(()) if os.getpid() == parent
+                            else real_tickets(fd))
     finished: list[object] = []
     real = _splitwalk.SharedWalk.finish
 
-    def finish(self: _splitwalk.SharedWalk, warn: scan.Warn | None, join: bool = True
-               ) -> object:
-        finished.append(real(self, warn, join))
+    def finish(self: _splitwalk.SharedWalk, warn: scan.Warn | None) -> object:
+        finished.append(real(self, warn))
         return finished[-1]
 
     monkeypatch.setattr(_splitwalk.SharedWalk, "finish", finish)
@@ -242,10 +291,12 @@ def test_a_query_beside_a_shared_walk(tmp_path: Path, monkeypatch: pytest.Monkey
         return v.refresh(None, walked)  # type: ignore[arg-type]
 
     ask = lambda: [b.source for b in v.backlinks("top1")]  # noqa: E731
+    here.clear()
     stats, answer = overlap.refresh_and_ask(v, ask, refreshed)
     assert answer == [] and walks == [] and stats.unchanged == 6 * 2 * 6 + 5
+    assert bool(here) == joined
     whole = scan.walk_columns(v.root)
-    assert finished == [whole if joined else _splitwalk.Same(len(whole.paths), [])]
+    assert finished == [_splitwalk.Same(len(whole.paths), [])]
     (v.root / "f3" / "g1" / "n2.md").write_text("[[top1]]\n")
     assert overlap.refresh_and_ask(v, ask, refreshed)[1] == ["f3/g1/n2.md"]
     assert len(walks) == 1 and walks[0] is not None and len(finished) == 2

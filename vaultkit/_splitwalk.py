@@ -6,6 +6,9 @@ pieces of work to share: the files of an opened folder, in chunks, and the subtr
 it. It then forks; both processes take pieces from one pipe of tickets (so the one that
 finishes a piece first takes the next), and the forked one sends what it found back. The
 pieces are put together in walk order, so the result is exactly :func:`scan.walk_columns`'s.
+Beside a question (:mod:`vaultkit.overlap`), which this process answers first, it is the
+other way round: this process sends the pieces it walked once answered (the last few,
+usually), and the forked one puts the walk together and checks it against the index's.
 
 Whenever that cannot be promised the caller walks alone: a folder met twice (a bind
 mount; symlinked folders are never entered here, as ``follow_symlinks`` is off), an error
@@ -24,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from ._pipe import read_all, send_and_exit
+from ._pipe import read_all, send_and_exit, write_all
 from .scan import Columns, Walker, WalkWarning, Warn
 
 ENABLED = True  # tests turn it off to compare with the walk of one process
@@ -87,7 +90,9 @@ class SharedWalk:
         self.fds = fds
         self.keys = list(walker.seen)  # the folders opened to plan (pieces reuse the walker)
         self.pid = 0
-        self.tickets = self.back = -1
+        # the pipes: tickets (both take pieces from it), back (the forked process's
+        # message) and, when that process puts the walk together, over (this one's pieces)
+        self.tickets = self.back = self.over = -1
 
     @classmethod
     def plan(cls, root: str) -> SharedWalk | None:
@@ -105,13 +110,14 @@ class SharedWalk:
 
     def start(self, expected: Callable[[Columns], bool] | None = None) -> bool:
         """Fork the process that walks pieces until none is left (False: it could not
-        be started). If it walks them all and ``expected(walk)`` holds, it sends back
-        just that (:class:`Same`)."""
+        be started). With ``expected``, that process puts the walk together, with the
+        pieces this one walked (:meth:`finish`), and if ``expected(walk)`` holds it sends
+        back just that (:class:`Same`); else it sends the pieces it walked."""
         # subtrees first: their sizes are unknown; the chunks of at most CHUNK files after
         # them, to even out the end
         pieces = self.pieces
         order = sorted(range(len(pieces)), key=lambda i: pieces[i][0] != "t")
-        back_w = -1
+        back_w = over_r = -1
         try:
             self.tickets, tickets_w = os.pipe()
             try:
@@ -119,31 +125,42 @@ class SharedWalk:
             finally:
                 os.close(tickets_w)
             self.back, back_w = os.pipe()
+            if expected is not None:
+                over_r, self.over = os.pipe()
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()  # nothing buffered twice
             pid = os.fork()
         except OSError:  # out of descriptors or processes: walk alone
-            _close([back_w] if back_w >= 0 else [])
+            _close([fd for fd in (back_w, over_r) if fd >= 0])
             return False
         if pid == 0:  # pragma: no cover - runs in the forked process (coverage misses it)
-            os.close(self.back)
-            _walk_and_send(self, back_w, expected)
+            _close([fd for fd in (self.back, self.over) if fd >= 0])
+            _walk_and_send(self, back_w, over_r, expected)
         self.pid = pid
-        os.close(back_w)
+        _close([fd for fd in (back_w, over_r) if fd >= 0])
         return True
 
-    def finish(self, warn: Warn | None, join: bool = True) -> Columns | Same | None:
-        """Walk pieces here too (with ``join``, or while half of them are left), then put
-        the walk together from both processes' pieces; None when it was not walked whole
-        and exact (walk alone). Joining late does not pay: the pieces the forked process
-        walked are then sent over (at 105,000 files, ~45 ms for all) and digested here."""
+    def finish(self, warn: Warn | None) -> Columns | Same | None:
+        """Walk the pieces still left here too, then put the walk together from both
+        processes' pieces; None when it was not walked whole and exact (walk alone).
+        When the forked process puts it together (see :meth:`start`), the pieces walked
+        here are sent over (fewer than it walked, if this process had a question to
+        answer first) and it may answer :class:`Same`."""
         mine: dict[int, Found] = {}
         try:
-            if join or 2 * _left(self.tickets) >= len(self.pieces):
-                for i in _tickets(self.tickets):
-                    mine[i] = _do(self.walker, self.pieces[i])
+            for i in _tickets(self.tickets):
+                mine[i] = _do(self.walker, self.pieces[i])
         except _Alone:
             return None
+        if self.over >= 0:
+            try:
+                if mine:
+                    write_all(self.over, marshal.dumps(mine, 2))
+            except OSError:  # it ended early: what it sent, if anything, says why
+                pass
+            finally:
+                os.close(self.over)
+                self.over = -1
         data = read_all(self.back)
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
@@ -168,8 +185,8 @@ class SharedWalk:
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = 0
-        fds = [fd for fd in (self.tickets, self.back) if fd >= 0] + self.fds
-        self.tickets = self.back = -1
+        fds = [fd for fd in (self.tickets, self.back, self.over) if fd >= 0] + self.fds
+        self.tickets = self.back = self.over = -1
         self.fds = []
         _close(fds)
 
@@ -280,35 +297,33 @@ def _do(walker: Walker, piece: Piece) -> Found:
             [tuple(w) for w in warned] if piece[0] != "w" else piece[1], keys)
 
 
-def _walk_and_send(shared: SharedWalk, fd: int, expected: Callable[[Columns], bool] | None
+def _walk_and_send(shared: SharedWalk, fd: int, over: int,
+                   expected: Callable[[Columns], bool] | None
                    ) -> None:  # pragma: no cover - runs in the forked process
-    """In the forked process: walk the pieces it gets tickets for, send what it found
-    (or :class:`Same`), and exit at once (what this process holds belongs to its
+    """In the forked process: walk the pieces it gets tickets for; with ``expected``, take
+    the other process's pieces from ``over`` and put the walk together; send what it
+    found (or :class:`Same`), and exit at once (what this process holds belongs to its
     parent)."""
     def message() -> tuple[str, Any]:
         pieces = shared.pieces
         found = {i: _do(shared.walker, pieces[i]) for i in _tickets(shared.tickets)}
-        if expected is not None and len(found) == len(pieces):
+        if expected is None:
+            return (_PIECES, found)
+        whole = found
+        if len(found) < len(pieces):
+            try:
+                whole = {**found, **marshal.loads(read_all(over))}
+            except (EOFError, ValueError, TypeError):
+                return (_PIECES, found)  # the other puts it together, or walks alone
+        if len(whole) == len(pieces):
             warned: list[WalkWarning] = []
-            walked = _together([found[i] for i in range(len(pieces))], shared.keys,
+            walked = _together([whole[i] for i in range(len(pieces))], shared.keys,
                                warned.append)
             if walked is not None and expected(walked):
                 return (_SAME, (len(walked.paths), [tuple(w) for w in warned]))
         return (_PIECES, found)
 
     send_and_exit(fd, message)
-
-
-def _left(fd: int) -> int:
-    """How many tickets are still in the pipe."""
-    import fcntl
-    import termios
-
-    try:
-        buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
-    except OSError:  # pragma: no cover - Linux pipes answer it
-        return MAX_PIECES
-    return int.from_bytes(buf, sys.byteorder) // _TICKET
 
 
 def _tickets(fd: int) -> Any:

@@ -147,8 +147,8 @@ def _beside_shared_walk(vault: Vault, ask: Callable[[], T], refresh: Refresh,
                         shared: SharedWalk, version: int, mark: str, start: float
                         ) -> tuple[RefreshStats, T]:
     """:func:`refresh_and_ask` for a large vault: a forked process walks it while the
-    question is asked, and this process joins the walk once it has its answer (it has
-    the whole walk then, with nothing to send over)."""
+    question is asked, and this process walks what is left once it has its answer. The
+    forked one puts the walk together and says "as indexed", or sends its pieces over."""
     from ._splitwalk import Same
 
     index = vault.index
@@ -163,9 +163,9 @@ def _beside_shared_walk(vault: Vault, ask: Callable[[], T], refresh: Refresh,
             answer = ask()
         except Exception as exc:  # it may be right (no such note), or not yet
             failure = exc
-        # join the walk if much of it is left; else what is left is the other's, which
-        # then says "as indexed" without sending the walk over
-        walked = shared.finish(warn, join=False)
+        # then walk what is left of it too; the forked process puts the walk together
+        # and says "as indexed" without sending it over, or sends its pieces
+        walked = shared.finish(warn)
     finally:
         shared.close()
     verdict: Verdict | None = None
