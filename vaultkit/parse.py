@@ -139,6 +139,7 @@ def _normal(text: str) -> str:
 
 
 def _line_column(link: Link) -> tuple[int, int]:
+    """Where ``link`` starts: a note's links are sorted by it."""
     return link.line, link.column
 
 

@@ -407,6 +407,7 @@ GROUP_CHARS = 1 << 20
 
 
 def _parse_group(ctx: Context, group: list[tuple[str, scan.ReadResult]]) -> list[Parsed]:
+    """The rows of notes read as ``group``, those that could be read parsed together."""
     from . import parse  # loaded on first use: a refresh with nothing to read skips it
 
     parts = iter(parse.parse_many([r.text for _, r in group if r.text is not None]))
