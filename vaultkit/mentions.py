@@ -34,6 +34,7 @@ from typing import Any
 from ._frontmatter import split as split_frontmatter
 from ._mask import mask
 from .model_graph import Mention, MentionCount
+from .parse import normal_text
 
 _WORD = re.compile(r"\w")
 _URL_TAIL = re.compile(r"://?/?[^\s<>\"'()\[\]]*")  # starts with a literal: found fast
@@ -123,11 +124,7 @@ class Page:
     """A note's text as the scanner saw it, with offset <-> line:column."""
 
     def __init__(self, text: str) -> None:
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        self.text = text
+        self.text = text = normal_text(text)
         self.starts = [0]
         i = text.find("\n")
         while i != -1:

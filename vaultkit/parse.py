@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from .model_note import Note
 
-__all__ = ["PARSER_VERSION", "mask", "parse_many", "parse_note", "parse_parts"]
+__all__ = ["PARSER_VERSION", "mask", "normal_text", "parse_many", "parse_note", "parse_parts"]
 
 
 # Patterns start with a literal character (the "!" of an embed is looked at by hand), which
@@ -103,7 +103,7 @@ def parse_many(texts: Sequence[str]) -> list[NoteParts]:
     """:func:`parse_parts` of each text. Each step runs over every text before the next
     starts: 64 notes at once take 10-25% less time than one after the other (the CPU
     keeps one step's code hot; more notes gain no more)."""
-    texts = [_normal(text) for text in texts]
+    texts = [normal_text(text) for text in texts]
     pos = [_Pos(text) for text in texts]
     fms = [_frontmatter.read(text, p.starts) for text, p in zip(texts, pos, strict=True)]
     comments: list[list[tuple[int, int]]] = [[] for _ in texts]
@@ -129,8 +129,9 @@ def parse_many(texts: Sequence[str]) -> list[NoteParts]:
     return out
 
 
-def _normal(text: str) -> str:
-    """``text`` without a byte-order mark, with ``\\n`` line ends."""
+def normal_text(text: str) -> str:
+    """``text`` as the parser reads it, which its lines and columns count in: without a
+    byte-order mark, with ``\\n`` line ends."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:

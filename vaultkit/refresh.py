@@ -410,27 +410,29 @@ def _parse_group(ctx: Context, group: list[tuple[str, scan.ReadResult]]) -> list
     """The rows of notes read as ``group``, those that could be read parsed together."""
     from . import parse  # loaded on first use: a refresh with nothing to read skips it
 
-    parts = iter(parse.parse_many([r.text for _, r in group if r.text is not None]))
-    return [_parsed(ctx, path, result, None if result.text is None else next(parts))
-            for path, result in group]
+    texts = [None if r.text is None else parse.normal_text(r.text) for _, r in group]
+    parts = iter(parse.parse_many([text for text in texts if text is not None]))
+    return [_parsed(ctx, path, result, None if text is None else (text, next(parts)))
+            for (path, result), text in zip(group, texts, strict=True)]
 
 
-def _parsed(ctx: Context, path: str, result: scan.ReadResult, note: NoteParts | None
-            ) -> Parsed:
-    """The rows of one note read as ``result`` and parsed as ``note``."""
+def _parsed(ctx: Context, path: str, result: scan.ReadResult,
+            parsed: tuple[str, NoteParts] | None) -> Parsed:
+    """The rows of one note read as ``result``; ``parsed``: its text as the parser reads
+    it (:func:`vaultkit.parse.normal_text`) and what the parser found (None: unread)."""
     if result.problem == "vanished":
         return Parsed(path, False, [], [], [], [], [], [], [])
     problems = []
     if result.problem is not None:
         problems.append(FileProblem(path, result.problem, result.message))
-    if result.text is None or note is None:
+    if parsed is None:
         return Parsed(path, True, [], [], [], [], [], problems, [])
+    text, note = parsed
     fid = ctx.ids[path]
     links = []
     unresolved = []
     if note.links:
-        text = result.text.removeprefix("\ufeff")
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = text.split("\n")
         nlines = len(lines)
         resolve, ids = ctx.resolver.resolve, ctx.ids
         # Link, Tag, Heading and Block are named tuples: unpacked, in field order
