@@ -41,6 +41,7 @@ PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more tha
 BULK_MIN_NOTES = 1000  # notes to read (and half the vault) above which the lookup indexes
 #                        are dropped while rows are written, and built once at the end
 CHUNK = 64
+GROUP_CHARS = 1 << 20  # notes parsed together: a group ends once it holds this much text
 FLUSH_ROWS = 5000  # rows gathered before they are written
 MANY_IDS = 200  # notes above which their old rows are read in one pass, not one by one
 
@@ -401,9 +402,6 @@ def parse_some(ctx: Context, paths: Sequence[str]) -> list[Parsed]:
             out += _parse_group(ctx, group)
             group, size = [], 0
     return out + _parse_group(ctx, group)
-
-
-GROUP_CHARS = 1 << 20
 
 
 def _parse_group(ctx: Context, group: list[tuple[str, scan.ReadResult]]) -> list[Parsed]:
